@@ -1,0 +1,93 @@
+"""The `socialscalr` console script: Flask's CLI bound to the app factory, plus our commands."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app import create_app
+from app.errors import ApiError
+
+
+def _fail(error: ApiError):
+    click.echo(f"error: {error.message}", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def cli():
+    """SocialScalr: campaigns, leads, the extension bridge, workers and webhooks."""
+
+
+@cli.group()
+def users():
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--team", "team_name", default=None, help="Join this existing team instead of creating one.")
+@click.option("--role", default=None, help="owner | admin | member")
+@click.option("--plan", default=None, help="free | pro | team (for a new team)")
+@with_appcontext
+def create_user_command(email, full_name, team_name, role, plan):
+    """Create a user (and a new team unless --team) and print its API token on the last line."""
+    from app.users.service import create_user
+
+    try:
+        user, token = create_user(email, full_name, team_name, role, plan)
+    except ApiError as error:
+        _fail(error)
+    click.echo(f"created {user.email} as {user.team_role} of team: {user.team.name}")
+    click.echo(token)
+
+
+@cli.group()
+def tokens():
+    """Manage API tokens."""
+
+
+@tokens.command("rotate")
+@click.option("--email", required=True)
+@with_appcontext
+def rotate_token_command(email):
+    """Revoke the user's token and print the new one on the last line."""
+    from app.users.service import rotate_user_token
+
+    try:
+        token = rotate_user_token(email)
+    except ApiError as error:
+        _fail(error)
+    click.echo(token)
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+@with_appcontext
+def worker_command(burst):
+    """Run an RQ worker (with RQ's scheduler and the periodic jobs) on REDIS_URL."""
+    from app.queueing import is_embedded
+    from worker.runner import run_worker
+
+    if is_embedded():
+        click.echo("error: REDIS_URL is not set; in embedded mode `socialscalr serve` runs the worker", err=True)
+        sys.exit(1)
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Serve the API; in embedded mode (no REDIS_URL) also run the worker in this process."""
+    from app.queueing import is_embedded
+    from worker.runner import start_embedded_worker
+
+    app = current_app._get_current_object()
+    if is_embedded():
+        start_embedded_worker(app)
+        click.echo("embedded mode: SQLite/DATABASE_URL + in-process queue and worker")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,44 @@
+"""A request id on every response (`X-Request-ID`) and on every log line of that request."""
+
+import logging
+import re
+import uuid
+
+from flask import g, has_request_context, request
+
+HEADER = "X-Request-ID"
+# A caller's id is reused only when it is short and plain, so logs cannot be forged through it.
+_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def _assign():
+    incoming = request.headers.get(HEADER, "")
+    g.request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
+
+
+def _stamp(response):
+    response.headers[HEADER] = g.get("request_id", "-")
+    return response
+
+
+def configure_logging(app):
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    app.logger.handlers = [handler]
+    root = logging.getLogger("app")
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def init_app(app):
+    app.before_request(_assign)
+    app.after_request(_stamp)
+    configure_logging(app)

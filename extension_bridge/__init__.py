@@ -1,0 +1,1 @@
+"""The browser extension's side of the API, under /api/v1/extension."""

@@ -1,0 +1,35 @@
+from tests.conftest import bearer, make_user
+
+
+def test_61st_request_in_a_minute_is_429_with_headers(client):
+    _, token = make_user()
+    for i in range(60):
+        response = client.get("/api/v1/me", headers=bearer(token))
+        assert response.status_code == 200, i
+        assert response.headers["X-RateLimit-Limit"] == "60"
+        assert int(response.headers["X-RateLimit-Remaining"]) == 59 - i
+        assert int(response.headers["X-RateLimit-Reset"]) > 1_700_000_000
+    limited = client.get("/api/v1/me", headers=bearer(token))
+    assert limited.status_code == 429
+    assert "rate limit" in limited.get_json()["error"].lower()
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
+
+    # The budget belongs to the token: another user's token is untouched.
+    _, other = make_user()
+    assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
+
+
+def test_budget_is_shared_across_endpoints_and_kept_in_redis(client, redis_client):
+    _, token = make_user()
+    for _ in range(30):
+        client.get("/api/v1/me", headers=bearer(token))
+        client.get("/api/v1/openapi.json", headers=bearer(token))
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 429
+    assert any(b"token:" in key for key in redis_client.keys("*"))
+
+
+def test_unauthenticated_requests_are_limited_by_address(client):
+    for _ in range(60):
+        assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me").status_code == 429
