@@ -36,7 +36,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
-API_BLUEPRINTS = ("app.me.views", "extension_bridge.views")
+API_BLUEPRINTS = (
+    "app.me.views",
+    "app.campaigns.views",
+    "app.leads.views",
+    "app.posts.views",
+    "app.comments.views",
+    "app.webhooks.views",
+    "app.analytics.views",
+    "extension_bridge.views",
+)
 
 
 def _register_blueprints(app: Flask) -> None:
