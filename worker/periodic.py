@@ -28,7 +28,12 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
-    return []
+    from app.queueing import ENGINE_QUEUE
+    from worker import engine_jobs
+
+    return [
+        PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),
+    ]
 
 
 def enqueue_due(connection, jobs: list[PeriodicJob]) -> list[str]:
