@@ -1,0 +1,99 @@
+"""Outreach analytics: per campaign, and a team overview per day over a period."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.engine.planner import COUNTED_ACTION_STATUSES, acceptance_rate, remaining_capacity
+from app.engine.policy import account_policy
+from app.extensions import db
+from app.models import Action, Lead, LinkedInAccount, Post
+from app.scoping import team_select
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+SERIES = ("invites", "acceptances", "messages", "replies", "postsPublished")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def campaign_analytics(campaign, now: datetime) -> dict:
+    """Counts by status, acceptance and reply rates, actions done today, and the limits left today."""
+    counts = dict(
+        db.session.execute(
+            team_select(Lead, campaign.team_id, Lead.status, func.count(Lead.id))
+            .where(Lead.campaign_id == campaign.id)
+            .group_by(Lead.status)
+        ).all()
+    )
+    invited, accepted, replied = db.session.execute(
+        team_select(Lead, campaign.team_id, func.count(Lead.invited_at), func.count(Lead.connected_at),
+                    func.count(Lead.replied_at)).where(Lead.campaign_id == campaign.id)
+    ).one()
+    from app.engine.assignment import campaigns_of_account, default_account_ids
+
+    account_id = getattr(campaign, "linkedin_account_id", None) or default_account_ids().get(campaign.team_id)
+    account = db.session.get(LinkedInAccount, account_id) if account_id else None
+    done_today, limits_left = {}, None
+    if account is not None:
+        policy = account_policy(account, now)
+        start, end = policy.day_window(now)
+        done_today = dict(
+            db.session.execute(
+                select(Action.type, func.count(Action.id))
+                .where(Action.campaign_id == campaign.id, Action.status == "done",
+                       Action.completed_at >= start, Action.completed_at < end)
+                .group_by(Action.type)
+            ).all()
+        )
+        limits_left = remaining_capacity(account, policy, now) if campaign in campaigns_of_account(account) else None
+    recent_rate = acceptance_rate(campaign.id)
+    return {
+        "leadsByStatus": counts,
+        "invited": invited,
+        "accepted": accepted,
+        "replied": replied,
+        "acceptanceRate": _rate(accepted, invited),
+        "replyRate": _rate(replied, accepted),
+        "recentAcceptanceRate": recent_rate,
+        "invitesThrottled": recent_rate is not None and recent_rate < 0.2,
+        "actionsDoneToday": done_today,
+        "limitsLeftToday": limits_left,
+    }
+
+
+def _per_day(statement, column, start: datetime) -> dict[date, int]:
+    rows = db.session.execute(statement.where(column >= start)).scalars().all()
+    counts: dict[date, int] = {}
+    for moment in rows:
+        counts[moment.date()] = counts.get(moment.date(), 0) + 1
+    return counts
+
+
+def overview(team_id, period: str, now: datetime) -> dict:
+    """Invites, acceptances, messages, replies and posts published, per UTC day and in total."""
+    days = PERIODS[period]
+    first_day = (now - timedelta(days=days - 1)).date()
+    start = datetime.combine(first_day, datetime.min.time(), now.tzinfo)
+    series = {
+        "invites": _per_day(team_select(Lead, team_id, Lead.invited_at), Lead.invited_at, start),
+        "acceptances": _per_day(team_select(Lead, team_id, Lead.connected_at), Lead.connected_at, start),
+        "messages": _per_day(
+            team_select(Action, team_id, Action.completed_at).where(
+                Action.type == "message", Action.status == "done"), Action.completed_at, start),
+        "replies": _per_day(team_select(Lead, team_id, Lead.replied_at), Lead.replied_at, start),
+        "postsPublished": _per_day(team_select(Post, team_id, Post.published_at), Post.published_at, start),
+    }
+    daily = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        daily.append({"date": day.isoformat(), **{name: series[name].get(day, 0) for name in SERIES}})
+    totals = {name: sum(series[name].values()) for name in SERIES}
+    totals["acceptanceRate"] = _rate(totals["acceptances"], totals["invites"])
+    totals["replyRate"] = _rate(totals["replies"], totals["acceptances"])
+    return {"period": period, "from": first_day.isoformat(), "to": now.date().isoformat(), "totals": totals,
+            "daily": daily}
+
+
+__all__ = ["COUNTED_ACTION_STATUSES", "PERIODS", "campaign_analytics", "overview"]

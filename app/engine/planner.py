@@ -1,0 +1,214 @@
+"""The planner: each tick creates the next due actions, inside the limits and the working hours.
+
+A tick (1) withdraws pending actions of campaigns that are no longer active or whose
+day has passed, (2) qualifies new leads against their campaign's targeting, and
+(3) plans each LinkedIn account under a lock on that account: withdrawals of stale
+invites, messages, invites, posts and comments. Caps are counted from the actions
+table inside that lock, so no mix of workers or ticks can create more than a cap.
+Its cost follows the due leads (index on status and next_step_at), not all leads.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from app import clock
+from app.engine.locks import lock_row, try_transaction_lock
+from app.engine.policy import ACCEPTANCE_SAMPLE, AccountPolicy, account_policy, campaign_daily_invites
+from app.engine.publishing import plan_posts_and_comments
+from app.engine.sequence import ACTIVE_LEAD_STATUSES, next_message_template, targeting_verdict
+from app.extensions import db
+from app.models import Action, Campaign, Lead, LinkedInAccount
+
+OPEN_ACTION_STATUSES = ("pending", "leased", "started", "unknown")
+COUNTED_ACTION_STATUSES = OPEN_ACTION_STATUSES + ("done",)
+PACED_ACTION_TYPES = ("invite", "message", "withdraw")
+QUALIFY_BATCH = 5000
+# Actions are planned at most this far ahead, so pausing a campaign stops it within the hour.
+HORIZON = timedelta(minutes=60)
+
+
+@dataclass
+class TickReport:
+    cancelled: int = 0
+    queued: int = 0
+    skipped: int = 0
+    actions_created: int = 0
+
+
+def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
+    now = now or clock.now()
+    rng = rng or random.Random()
+    report = TickReport()
+    report.cancelled = withdraw_unusable_actions(now)
+    db.session.commit()
+    report.queued, report.skipped = qualify_new_leads(now)
+    db.session.commit()
+    for account_id in accounts_with_active_work():
+        report.actions_created += plan_account(account_id, now, rng)
+        db.session.commit()
+    return report
+
+
+def withdraw_unusable_actions(now: datetime) -> int:
+    """Cancel pending actions of inactive campaigns, and paced actions whose day has passed.
+
+    Their leads get a next step of `now`, so a resumed campaign continues where it stopped.
+    """
+    inactive = select(Campaign.id).where(Campaign.status != "active")
+    stale_before = now - timedelta(hours=20)
+    condition = (Action.status == "pending") & (
+        Action.campaign_id.in_(inactive) | (Action.type.in_(PACED_ACTION_TYPES) & (Action.due_at < stale_before))
+    )
+    lead_ids = db.session.scalars(select(Action.lead_id).where(condition, Action.lead_id.is_not(None))).all()
+    result = db.session.execute(
+        update(Action).where(condition).values(status="cancelled", error="withdrawn by the planner", updated_at=now)
+    )
+    if lead_ids:
+        db.session.execute(
+            update(Lead)
+            .where(Lead.id.in_(lead_ids), Lead.status.in_(("queued", "connected", "messaged")))
+            .values(next_step_at=now, updated_at=now)
+        )
+    return result.rowcount or 0
+
+
+def qualify_new_leads(now: datetime) -> tuple[int, int]:
+    """new -> queued or skipped (targeting; one campaign of the team at a time per person)."""
+    if not try_transaction_lock("planner:qualify"):
+        return 0, 0
+    rows = db.session.execute(
+        select(Lead, Campaign.targeting)
+        .join(Campaign, Campaign.id == Lead.campaign_id)
+        .where(Lead.status == "new", Campaign.status == "active")
+        .order_by(Lead.created_at, Lead.id)
+        .limit(QUALIFY_BATCH)
+    ).all()
+    if not rows:
+        return 0, 0
+    busy = _profiles_in_progress({lead.team_id for lead, _ in rows}, {lead.profile_url for lead, _ in rows})
+    queued = skipped = 0
+    for lead, targeting in rows:
+        reason = targeting_verdict(targeting, lead.title)
+        owner = busy.get((lead.team_id, lead.profile_url))
+        if reason is None and owner is not None and owner != lead.campaign_id:
+            reason = f"already being contacted by campaign {owner}"
+        lead.updated_at = now
+        if reason:
+            lead.status, lead.status_reason, lead.next_step_at = "skipped", reason, None
+            skipped += 1
+        else:
+            lead.status, lead.next_step_at = "queued", now
+            busy[(lead.team_id, lead.profile_url)] = lead.campaign_id
+            queued += 1
+    return queued, skipped
+
+
+def _profiles_in_progress(team_ids: set, profile_urls: set) -> dict:
+    found = {}
+    urls = list(profile_urls)
+    for start in range(0, len(urls), 1000):
+        chunk = urls[start : start + 1000]
+        for team_id, url, campaign_id in db.session.execute(
+            select(Lead.team_id, Lead.profile_url, Lead.campaign_id).where(
+                Lead.team_id.in_(team_ids), Lead.profile_url.in_(chunk), Lead.status.in_(ACTIVE_LEAD_STATUSES)
+            )
+        ):
+            found[(team_id, url)] = campaign_id
+    return found
+
+
+def accounts_with_active_work() -> list:
+    """Accounts that have an active campaign, plus each team's default account (posts, comments)."""
+    from app.engine.assignment import campaign_account_ids, default_account_ids
+
+    return sorted(set(campaign_account_ids().values()) | set(default_account_ids().values()), key=str)
+
+
+class Timeline:
+    """Successive due times for one account: random gaps, working hours, today only, within the horizon."""
+
+    def __init__(self, policy: AccountPolicy, last_due: datetime | None, now: datetime, rng: random.Random):
+        self.policy, self.now, self.rng = policy, now, rng
+        self.last = last_due
+        self.day_end = policy.day_window(now)[1]
+
+    def next_slot(self) -> datetime | None:
+        candidate = self.now if self.last is None else max(self.now, self.last + self.policy.random_gap(self.rng))
+        candidate = self.policy.next_working_time(candidate)
+        if candidate >= self.day_end or candidate > self.now + HORIZON:
+            return None
+        self.last = candidate
+        return candidate
+
+
+def _count_actions(account_id, action_type: str, start: datetime, end: datetime, campaign_id=None) -> int:
+    statement = select(func.count(Action.id)).where(
+        Action.account_id == account_id,
+        Action.type == action_type,
+        Action.status.in_(COUNTED_ACTION_STATUSES),
+        Action.due_at >= start,
+        Action.due_at < end,
+    )
+    if campaign_id is not None:
+        statement = statement.where(Action.campaign_id == campaign_id)
+    return db.session.scalar(statement) or 0
+
+
+def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
+    """What the account may still do today (used by the planner, the lease guard and the API)."""
+    day_start, day_end = policy.day_window(now)
+    invites_today = _count_actions(account.id, "invite", day_start, day_end)
+    invites_week = _count_actions(account.id, "invite", day_end - timedelta(days=7), day_end)
+    messages_today = _count_actions(account.id, "message", day_start, day_end)
+    invites = max(0, min(policy.invites_per_day - invites_today, policy.invites_per_week - invites_week))
+    if account.invites_paused_until and account.invites_paused_until > now:
+        invites = 0
+    return {"invites": invites, "messages": max(0, policy.messages_per_day - messages_today)}
+
+
+def acceptance_rate(campaign_id) -> float | None:
+    """Share of the campaign's last 50 invites that were accepted (None until 50 went out)."""
+    recent = (
+        select(Lead.connected_at)
+        .where(Lead.campaign_id == campaign_id, Lead.invited_at.is_not(None))
+        .order_by(Lead.invited_at.desc())
+        .limit(ACCEPTANCE_SAMPLE)
+        .subquery()
+    )
+    total, accepted = db.session.execute(select(func.count(), func.count(recent.c.connected_at))).one()
+    return accepted / total if total >= ACCEPTANCE_SAMPLE else None
+
+
+def plan_account(account_id, now: datetime, rng: random.Random) -> int:
+    from app.engine.assignment import campaigns_of_account
+    from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
+
+    if not try_transaction_lock(f"planner:account:{account_id}"):
+        return 0
+    account = lock_row(LinkedInAccount, account_id)
+    if account is None:
+        return 0
+    policy = account_policy(account, now)
+    campaigns = campaigns_of_account(account)
+    last_due = db.session.scalar(
+        select(func.max(Action.due_at)).where(
+            Action.account_id == account.id,
+            Action.type.in_(PACED_ACTION_TYPES),
+            Action.status.in_(COUNTED_ACTION_STATUSES),
+        )
+    )
+    timeline = Timeline(policy, last_due, now, rng)
+    created = 0
+    if campaigns:
+        capacity = remaining_capacity(account, policy, now)
+        created += plan_withdrawals(account, campaigns, policy, now)
+        created += plan_messages(account, campaigns, timeline, capacity["messages"], now)
+        created += plan_invites(account, campaigns, policy, timeline, capacity["invites"], now)
+    created += plan_posts_and_comments(account, now)
+    return created
+
+
+__all__ = ["run_tick", "remaining_capacity", "acceptance_rate", "campaign_daily_invites", "next_message_template"]
