@@ -83,6 +83,8 @@ def worker_command(burst):
 @with_appcontext
 def serve_command(host, port):
     """Serve the API; in embedded mode (no REDIS_URL) also run the worker in this process."""
+    from werkzeug.serving import run_simple
+
     from app.queueing import is_embedded
     from worker.runner import start_embedded_worker
 
@@ -90,4 +92,5 @@ def serve_command(host, port):
     if is_embedded():
         start_embedded_worker(app)
         click.echo("embedded mode: SQLite/DATABASE_URL + in-process queue and worker")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask's app.run() refuses to block inside its own CLI; werkzeug's server is what it would run.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
