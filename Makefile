@@ -17,9 +17,9 @@ install: $(STAMP)
 # Embedded mode: SQLite under instance/, an in-process queue and worker, API on 127.0.0.1:5000.
 dev: install
 	env -u REDIS_URL $(BIN)/socialscalr db upgrade
-	@echo "Demo user demo@example.com, API token on the next line:"
-	@env -u REDIS_URL $(BIN)/socialscalr users create --email demo@example.com --name "Demo User" --plan pro 2>/dev/null | tail -n 1 \
-		|| env -u REDIS_URL $(BIN)/socialscalr tokens rotate --email demo@example.com | tail -n 1
+	@echo "Demo user demo@example.com; its API token is the last line below:"
+	@env -u REDIS_URL $(BIN)/socialscalr users create --email demo@example.com --name "Demo User" --plan pro 2>/dev/null \
+		|| env -u REDIS_URL $(BIN)/socialscalr tokens rotate --email demo@example.com
 	env -u REDIS_URL $(BIN)/socialscalr serve --host 127.0.0.1 --port 5000
 
 services:

@@ -6,6 +6,7 @@ import threading
 from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
 
 from app.queueing import QUEUE_NAMES, redis_connection
 from worker.context import bind_app
@@ -34,7 +35,10 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
 
 
 class _ThreadWorker(SimpleWorker):
-    """SimpleWorker runs jobs in its own thread; signals belong to the main thread, so it installs none."""
+    """SimpleWorker runs jobs in its own thread; signals belong to the main thread, so it installs none
+    and times jobs out with a timer instead of SIGALRM."""
+
+    death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self):
         pass
