@@ -3,12 +3,44 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.models.base import IdMixin, TeamOwnedMixin, TimestampMixin
 from app.models.types import UTCDateTime
+
+
+class ChangeStamp(FunctionElement):
+    """A number that orders changes by commit, computed by the database when a row is written.
+
+    PostgreSQL: the writing transaction's 64-bit id. A reader only returns rows whose id is below
+    the oldest transaction still running (`pg_snapshot_xmin`), so a transaction that commits late
+    is still seen: its rows stay above the reader's horizon until it ends. SQLite: writers are
+    serialised, so a stamp above every existing one (and above the clock) is commit-ordered.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+        super().__init__()
+
+
+@compiles(ChangeStamp, "postgresql")
+def _stamp_postgresql(element, compiler, **kw):
+    return "(pg_current_xact_id()::text::bigint)"
+
+
+@compiles(ChangeStamp)
+def _stamp_sqlite(element, compiler, **kw):
+    name = element.table_name
+    return (f"(SELECT max(coalesce(max(change_seq), 0) + 1, "
+            f"CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) FROM {name})")
+
 
 CAMPAIGN_STATUSES = ("draft", "active", "paused", "completed", "archived")
 LEAD_STATUSES = ("new", "queued", "invited", "connected", "messaged", "replied", "skipped", "failed")
@@ -38,6 +70,8 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         # The planner reads only leads whose next step is due.
         Index("ix_leads_status_next_step", "status", "next_step_at"),
         Index("ix_leads_team_profile", "team_id", "profile_url"),
+        # CRM sync pages through (change_seq, id): see ChangeStamp.
+        Index("ix_leads_team_change", "team_id", "change_seq", "id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -61,3 +95,5 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # Engine bookkeeping: when the next step is due, and how many messages of the sequence went out.
     next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     messages_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Commit-ordered change stamp, set by the database on every insert and update (the sync cursor's key).
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=ChangeStamp("leads"), onupdate=ChangeStamp("leads"))

@@ -117,6 +117,7 @@ def upgrade():
     sa.Column('replied_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_step_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('messages_sent', sa.Integer(), nullable=False),
+    sa.Column('change_seq', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('team_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
@@ -133,10 +134,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_leads_team_id'), ['team_id'], unique=False)
         batch_op.create_index('ix_leads_team_profile', ['team_id', 'profile_url'], unique=False)
         batch_op.create_index('ix_leads_team_updated', ['team_id', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_leads_team_change', ['team_id', 'change_seq', 'id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index('ix_leads_team_change')
         batch_op.drop_index('ix_leads_team_updated')
         batch_op.drop_index('ix_leads_team_profile')
         batch_op.drop_index(batch_op.f('ix_leads_team_id'))

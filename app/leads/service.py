@@ -1,0 +1,176 @@
+"""Leads: validation, profile-URL normalisation and deduplicated bulk insert, reads and edits.
+
+`add_leads` is shared by the REST API, the CSV import and the extension bridge. It flushes but
+never commits, so its caller can emit a webhook event in the same transaction.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote, urlsplit
+
+from marshmallow import ValidationError
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.errors import ApiError
+from app.errors import validation_message as _message
+from app.extensions import db
+from app.models import Action, Campaign, Lead
+from app.models.types import new_id, utcnow
+from app.scoping import get_for_team
+from app.templating import split_name
+
+CANONICAL_PREFIX = "https://www.linkedin.com/in/"
+_HOST = re.compile(r"^(?:[a-z]{2,3}\.)?linkedin\.com$")
+_SLUG_MAX = 100
+OPEN_ACTION_STATUSES = ("pending",)
+
+
+@dataclass
+class AddedLeads:
+    created: list[Lead] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def normalize_profile_url(url: str, field_name: str = "profileUrl") -> str:
+    """One canonical spelling per LinkedIn profile: `https://www.linkedin.com/in/<slug-lowercased>/`."""
+    problem = ApiError(400, f"{field_name}: not a LinkedIn profile URL (expected https://www.linkedin.com/in/<name>/)")
+    text = (url or "").strip()
+    if not text or len(text) > 2000 or any(ord(ch) < 33 for ch in text):
+        raise problem
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise problem from None
+    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password or port:
+        raise problem
+    host = (parts.hostname or "").lower()
+    if not _HOST.match(host) and host != "www.linkedin.com":
+        raise problem
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if len(segments) < 2 or segments[0].lower() != "in":
+        raise problem
+    slug = unquote(segments[1]).strip().lower()
+    if not slug or len(slug) > _SLUG_MAX or any(ch in slug for ch in "/?#%\\") or any(ord(ch) < 33 for ch in slug):
+        raise problem
+    return CANONICAL_PREFIX + quote(slug, safe="-_.~") + "/"
+
+
+def _validated(items: list, field_prefix: str = "leads") -> list[dict]:
+    from app.leads.schemas import LeadInputSchema
+
+    schema = LeadInputSchema()
+    rows = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ApiError(400, f"{field_prefix}.{index}: must be an object")
+        try:
+            data = schema.load(item)
+        except ValidationError as error:
+            raise ApiError(400, f"{field_prefix}.{index}.{_message(error.messages)}",
+                           {field_prefix: {str(index): error.messages}}) from None
+        data["profileUrl"] = normalize_profile_url(data["profileUrl"], f"{field_prefix}.{index}.profileUrl")
+        rows.append(data)
+    return rows
+
+
+def _row(team_id, campaign_id, data: dict, now) -> dict:
+    first, last = data.get("firstName"), data.get("lastName")
+    name = data.get("name") or " ".join(part for part in (first, last) if part)
+    if not first and not last:
+        first, last = split_name(name)
+        first, last = (first or "")[:100] or None, (last or "")[:100] or None
+    return {
+        "id": new_id(), "team_id": team_id, "campaign_id": campaign_id, "name": name,
+        "first_name": first, "last_name": last, "profile_url": data["profileUrl"],
+        "title": data.get("title"), "company": data.get("company"), "location": data.get("location"),
+        "notes": data.get("notes"), "tags": data.get("tags") or [], "custom_fields": data.get("customFields") or {},
+        "status": "new", "messages_sent": 0, "created_at": now, "updated_at": now,
+    }
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[Lead]:
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Lead)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "profile_url"])
+        .returning(Lead)
+    )
+    return list(db.session.scalars(statement, rows).all())
+
+
+def add_leads(team_id: uuid.UUID, campaign_id, leads: list[dict], field_prefix: str = "leads") -> AddedLeads:
+    """Validate every lead (400 naming index and field, nothing written), then insert the new ones.
+
+    Duplicates (same campaign and normalised profile URL) are skipped inside the batch, against
+    the database and against concurrent requests (INSERT ... ON CONFLICT DO NOTHING on the
+    unique key). Rows go in sorted by URL so overlapping concurrent batches cannot deadlock.
+    """
+    campaign = get_for_team(Campaign, team_id, campaign_id, "campaign")
+    valid = _validated(leads, field_prefix)
+    now = utcnow()
+    unique: dict[str, dict] = {}
+    for data in valid:
+        unique.setdefault(data["profileUrl"], data)
+    rows = [_row(team_id, campaign.id, unique[url], now) for url in sorted(unique)]
+    created = _insert_ignoring_duplicates(rows) if rows else []
+    order = {url: position for position, url in enumerate(unique)}
+    created.sort(key=lambda lead: order[lead.profile_url])
+    return AddedLeads(created=created, duplicates=len(valid) - len(created))
+
+
+def get_lead(team_id, lead_id) -> Lead:
+    return get_for_team(Lead, team_id, lead_id, "lead")
+
+
+def update_lead(team_id, lead_id, changes: dict) -> Lead:
+    lead = get_for_team(Lead, team_id, lead_id, "lead", for_update=True)
+    if "status" in changes and changes["status"] != lead.status:
+        lead.status = changes["status"]
+        lead.status_reason = "set through the API"
+        # A lead moved by hand is re-planned by the engine from its new status.
+        lead.next_step_at = utcnow() if lead.status in ("new", "queued") else None
+        _cancel_open_actions([lead.id])
+    if "notes" in changes:
+        lead.notes = changes["notes"]
+    if "tags" in changes:
+        lead.tags = list(dict.fromkeys(changes["tags"]))
+    if "customFields" in changes:
+        lead.custom_fields = changes["customFields"]
+    lead.updated_at = utcnow()
+    db.session.flush()
+    return lead
+
+
+def _cancel_open_actions(lead_ids: list) -> None:
+    """Actions not yet offered to the extension are cancelled; leased or started ones are left to finish."""
+    db.session.execute(
+        update(Action)
+        .where(Action.lead_id.in_(lead_ids), Action.status.in_(OPEN_ACTION_STATUSES))
+        .values(status="cancelled", error="lead changed or deleted through the API", updated_at=utcnow())
+    )
+
+
+def delete_lead(team_id, lead_id) -> None:
+    lead = get_for_team(Lead, team_id, lead_id, "lead", for_update=True)
+    _cancel_open_actions([lead.id])
+    # Actions reference the lead with ON DELETE CASCADE: their history goes with it.
+    db.session.execute(delete(Lead).where(Lead.id == lead.id, Lead.team_id == team_id))
+
+
+def leads_of_campaign_query(team_id, campaign_id=None, status=None):
+    from app.scoping import team_select
+
+    statement = team_select(Lead, team_id)
+    if campaign_id is not None:
+        statement = statement.where(Lead.campaign_id == campaign_id)
+    if status is not None:
+        statement = statement.where(Lead.status == status)
+    return statement
+
+
+__all__ = ["AddedLeads", "add_leads", "normalize_profile_url", "get_lead", "update_lead", "delete_lead"]
