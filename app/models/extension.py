@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import IdMixin, TeamOwnedMixin, TimestampMixin
@@ -57,3 +57,8 @@ class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # Read-only conveniences for showing an action to the extension (ids are what the services set).
+    lead = relationship("Lead", viewonly=True)
+    post = relationship("Post", viewonly=True)
+    comment = relationship("Comment", viewonly=True)

@@ -1,0 +1,1 @@
+"""The LinkedIn accounts a team's extension acts as."""

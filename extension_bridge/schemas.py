@@ -1,0 +1,181 @@
+"""The extension's messages on the wire (docs/extension-protocol.md shows one example of each)."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.common.casing import CamelOrSnakeSchema
+from app.common.fields import TrimmedString, UtcDateTime
+from app.models import ACTION_TYPES
+from extension_bridge.hostile import ScrapedText
+
+MAX_DETAILS_KEYS = 20
+MAX_DETAIL_LENGTH = 2000
+OBSERVATION_TYPES = ("invite_accepted", "reply_received", "profile_updated")
+
+
+class LinkedInAccountInputSchema(CamelOrSnakeSchema):
+    profileUrl = TrimmedString(required=True, validate=validate.Length(1, 2000),
+                               metadata={"example": "https://www.linkedin.com/in/jane-doe/"})
+    name = ScrapedText(200, metadata={"example": "Jane Doe"})
+
+
+class HeartbeatSchema(CamelOrSnakeSchema):
+    extensionVersion = TrimmedString(validate=validate.Length(max=40), metadata={"example": "1.4.2"})
+    linkedinAccount = fields.Nested(LinkedInAccountInputSchema, required=True)
+    timezone = TrimmedString(validate=validate.Length(1, 64), metadata={"example": "Europe/Paris"})
+
+
+class LimitsSchema(Schema):
+    class Meta:
+        ordered = True
+
+    invitesLeftToday = fields.Integer()
+    messagesLeftToday = fields.Integer()
+    invitesPerDay = fields.Integer()
+    invitesPerWeek = fields.Integer()
+    messagesPerDay = fields.Integer()
+    workingNow = fields.Boolean()
+
+
+class PauseSchema(Schema):
+    class Meta:
+        ordered = True
+
+    invitesPaused = fields.Boolean()
+    invitesPausedUntil = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class HeartbeatAnswerSchema(Schema):
+    class Meta:
+        ordered = True
+
+    accountId = fields.UUID()
+    profileUrl = fields.String()
+    pollIntervalSeconds = fields.Integer()
+    leaseSeconds = fields.Integer()
+    limits = fields.Nested(LimitsSchema)
+    paused = fields.Nested(PauseSchema)
+    serverTime = UtcDateTime()
+
+
+class ScrapeSourceSchema(CamelOrSnakeSchema):
+    searchUrl = TrimmedString(validate=validate.Length(max=2000), allow_none=True)
+    page = fields.Integer(validate=validate.Range(1, 1000), allow_none=True)
+
+
+class ScrapedLeadsSchema(CamelOrSnakeSchema):
+    campaignId = fields.UUID(required=True)
+    # Items go through the REST API's lead validation (400 naming index and field).
+    leads = fields.List(fields.Dict(), required=True, validate=validate.Length(max=1000))
+    source = fields.Nested(ScrapeSourceSchema, load_default=dict)
+
+
+class ScrapedLeadsAnswerSchema(Schema):
+    class Meta:
+        ordered = True
+
+    campaignId = fields.UUID()
+    added = fields.Integer()
+    duplicates = fields.Integer()
+
+
+class PollQuerySchema(CamelOrSnakeSchema):
+    limit = fields.Integer(load_default=5, validate=validate.Range(1, 50))
+    accountId = fields.String(validate=validate.Length(max=64))
+
+
+def _dump_with(module: str, name: str, obj):
+    from importlib import import_module
+
+    return getattr(import_module(module), name)().dump(obj) if obj is not None else None
+
+
+class LeasedActionSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.UUID()
+    type = fields.String(metadata={"enum": list(ACTION_TYPES)})
+    step = fields.Function(lambda a: "verify" if a.status == "unknown" else "perform",
+                           metadata={"enum": ["perform", "verify"]})
+    leaseToken = fields.String(attribute="lease_token")
+    leaseExpiresAt = UtcDateTime(attribute="lease_expires_at")
+    attempt = fields.Integer(attribute="lease_count")
+    dueAt = UtcDateTime(attribute="due_at")
+    campaignId = fields.UUID(attribute="campaign_id", allow_none=True)
+    text = fields.String(allow_none=True, metadata={"description": "rendered note / message / post / comment"})
+    lead = fields.Function(lambda a: _dump_with("app.leads.schemas", "LeadSchema", a.lead))
+    post = fields.Function(lambda a: _dump_with("app.posts.schemas", "PostSchema", a.post))
+    comment = fields.Function(lambda a: _dump_with("app.comments.schemas", "CommentSchema", a.comment))
+
+
+class PollAnswerSchema(Schema):
+    class Meta:
+        ordered = True
+
+    actions = fields.List(fields.Nested(LeasedActionSchema))
+    pollIntervalSeconds = fields.Integer()
+
+
+class StartSchema(CamelOrSnakeSchema):
+    leaseToken = TrimmedString(required=True, validate=validate.Length(1, 64))
+
+
+class ResultSchema(CamelOrSnakeSchema):
+    leaseToken = TrimmedString(required=True, validate=validate.Length(1, 64))
+    outcome = fields.String(required=True, validate=validate.OneOf(("done", "failed", "skipped", "not_sent")))
+    error = TrimmedString(validate=validate.Regexp(r"^[A-Za-z0-9_.:\- ]{1,100}$", error="must be a short error "
+                                                   "code (letters, digits, _ . : -, at most 100)"), allow_none=True)
+    occurredAt = UtcDateTime(allow_none=True)
+    details = fields.Dict(keys=fields.String(validate=validate.Length(1, 50)), load_default=dict)
+
+    @validates("details")
+    def _details_are_small(self, value, **kwargs):
+        if len(value) > MAX_DETAILS_KEYS:
+            raise ValidationError(f"at most {MAX_DETAILS_KEYS} keys")
+        for key, item in value.items():
+            if not (item is None or isinstance(item, (bool, int, float)) or isinstance(item, str)):
+                raise ValidationError(f"{key}: values must be strings, numbers or booleans")
+            if isinstance(item, str) and (len(item) > MAX_DETAIL_LENGTH or any(ord(c) < 32 for c in item)):
+                raise ValidationError(f"{key}: at most {MAX_DETAIL_LENGTH} characters, no control characters")
+        for key in ("postUrl", "commentUrl"):
+            url = value.get(key)
+            if url is not None and not (isinstance(url, str) and url.startswith("https://www.linkedin.com/")):
+                raise ValidationError(f"{key}: must be an https://www.linkedin.com/ URL")
+
+
+class ActionStateSchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.UUID()
+    type = fields.String()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    completedAt = UtcDateTime(attribute="completed_at")
+    replayed = fields.Boolean(metadata={"description": "true when this result had already been recorded"})
+
+
+class ProfileSchema(CamelOrSnakeSchema):
+    name = ScrapedText(200)
+    firstName = ScrapedText(100)
+    lastName = ScrapedText(100)
+    title = ScrapedText(300)
+    company = ScrapedText(200)
+    location = ScrapedText(200)
+
+
+class ObservationSchema(CamelOrSnakeSchema):
+    type = fields.String(required=True, validate=validate.OneOf(OBSERVATION_TYPES))
+    profileUrl = TrimmedString(required=True, validate=validate.Length(1, 2000))
+    occurredAt = UtcDateTime(allow_none=True)
+    profile = fields.Nested(ProfileSchema, load_default=dict)
+
+
+class ObservationAnswerSchema(Schema):
+    class Meta:
+        ordered = True
+
+    profileUrl = fields.String()
+    matched = fields.Integer()
+    changed = fields.Integer()
