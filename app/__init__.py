@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, models, request_id  # noqa: F401  (models: every table on the metadata)
+from app import auth, content_type, idempotency, models, request_id  # noqa: F401  (models: every table on the metadata)
 from app.config import derived_settings, settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, limiter, migrate
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     app.before_request(auth.require_token)
     app.before_request(content_type.require_json_body)
+    idempotency.init_app(app)  # after auth: keys are per team
 
     api.init_app(app)
     _register_blueprints(app)

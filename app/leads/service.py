@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
@@ -24,6 +24,7 @@ from app.templating import split_name
 CANONICAL_PREFIX = "https://www.linkedin.com/in/"
 _HOST = re.compile(r"^(?:[a-z]{2,3}\.)?linkedin\.com$")
 _SLUG_MAX = 100
+MAX_BULK_LEADS = 1000
 OPEN_ACTION_STATUSES = ("pending",)
 
 
@@ -60,7 +61,7 @@ def normalize_profile_url(url: str, field_name: str = "profileUrl") -> str:
     return CANONICAL_PREFIX + quote(slug, safe="-_.~") + "/"
 
 
-def _validated(items: list, field_prefix: str = "leads") -> list[dict]:
+def validated_leads(items: list, field_prefix: str = "leads") -> list[dict]:
     from app.leads.schemas import LeadInputSchema
 
     schema = LeadInputSchema()
@@ -111,7 +112,10 @@ def add_leads(team_id: uuid.UUID, campaign_id, leads: list[dict], field_prefix: 
     unique key). Rows go in sorted by URL so overlapping concurrent batches cannot deadlock.
     """
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign")
-    valid = _validated(leads, field_prefix)
+    return insert_valid_leads(team_id, campaign, validated_leads(leads, field_prefix))
+
+
+def insert_valid_leads(team_id, campaign: Campaign, valid: list[dict]) -> AddedLeads:
     now = utcnow()
     unique: dict[str, dict] = {}
     for data in valid:
@@ -155,8 +159,21 @@ def _cancel_open_actions(lead_ids: list) -> None:
     )
 
 
+def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
+    if len(leads) > MAX_BULK_LEADS:
+        raise ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {len(leads)}; split the batch")
+    if not leads:
+        raise ApiError(400, "leads: must contain at least one lead")
+    added = add_leads(team_id, campaign_id, leads)
+    return {"created": len(added.created), "duplicates": added.duplicates, "leads": added.created}
+
+
 def delete_lead(team_id, lead_id) -> None:
     lead = get_for_team(Lead, team_id, lead_id, "lead", for_update=True)
+    in_flight = db.session.scalar(select(func.count(Action.id)).where(
+        Action.lead_id == lead.id, Action.status.in_(("leased", "started", "unknown"))))
+    if in_flight:
+        raise ApiError(409, "lead has an action in progress in the extension; retry once it has finished")
     _cancel_open_actions([lead.id])
     # Actions reference the lead with ON DELETE CASCADE: their history goes with it.
     db.session.execute(delete(Lead).where(Lead.id == lead.id, Lead.team_id == team_id))

@@ -1,0 +1,154 @@
+"""Campaigns: create, edit, status changes, delete, and template previews."""
+
+from sqlalchemy import delete, func, select, update
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import Action, Campaign, Lead
+from app.models.types import utcnow
+from app.scoping import get_for_team, team_select
+from app.templating import CONNECTION_NOTE_MAX, MESSAGE_MAX, lead_values, render_report, validate_template
+
+LIST_LIMIT = 200
+PREVIEW_DEFAULT_LEADS = 20
+# Allowed status changes; setting the current status again is a no-op.
+TRANSITIONS = {
+    "draft": {"active", "archived"},
+    "active": {"paused", "completed", "archived"},
+    "paused": {"active", "completed", "archived"},
+    "completed": {"archived"},
+    "archived": set(),
+}
+IN_FLIGHT_ACTION_STATUSES = ("leased", "started", "unknown")
+
+
+def validate_templates(templates: dict) -> None:
+    if templates.get("note"):
+        validate_template(templates["note"], "templates.note", CONNECTION_NOTE_MAX)
+    if templates.get("message"):
+        validate_template(templates["message"], "templates.message", MESSAGE_MAX)
+    for index, step in enumerate(templates.get("followUps") or []):
+        validate_template(step["body"], f"templates.followUps.{index}.body", MESSAGE_MAX)
+
+
+def _attach_counts(team_id, campaigns: list[Campaign]) -> list[Campaign]:
+    counts: dict = {campaign.id: {} for campaign in campaigns}
+    if campaigns:
+        rows = db.session.execute(
+            team_select(Lead, team_id, Lead.campaign_id, Lead.status, func.count())
+            .where(Lead.campaign_id.in_(list(counts)))
+            .group_by(Lead.campaign_id, Lead.status)
+        )
+        for campaign_id, status, count in rows:
+            counts[campaign_id][status] = count
+    for campaign in campaigns:
+        campaign.lead_counts = counts[campaign.id]
+    return campaigns
+
+
+def list_campaigns(team_id) -> list[Campaign]:
+    campaigns = db.session.scalars(
+        team_select(Campaign, team_id).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(LIST_LIMIT)
+    ).all()
+    return _attach_counts(team_id, list(campaigns))
+
+
+def get_campaign(team_id, campaign_id) -> Campaign:
+    return _attach_counts(team_id, [get_for_team(Campaign, team_id, campaign_id, "campaign")])[0]
+
+
+def create_campaign(team_id, data: dict) -> Campaign:
+    templates = data.get("templates") or {}
+    validate_templates(templates)
+    campaign = Campaign(
+        team_id=team_id, name=data["name"], status=data.get("status") or "draft", search_url=data.get("searchUrl"),
+        targeting=data.get("targeting") or {}, templates=templates, settings=data.get("settings") or {},
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return _attach_counts(team_id, [campaign])[0]
+
+
+def _check_transition(campaign: Campaign, target: str) -> None:
+    if target == campaign.status:
+        return
+    if target not in TRANSITIONS[campaign.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[campaign.status])) or "none (archived is final)"
+        raise ApiError(409, f"status: cannot change a {campaign.status} campaign to {target} (allowed: {allowed})")
+
+
+def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
+    campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
+    if campaign.status == "archived" and set(changes) - {"status"}:
+        raise ApiError(409, "an archived campaign cannot be edited")
+    if "status" in changes:
+        _check_transition(campaign, changes["status"])
+        campaign.status = changes["status"]
+    if "templates" in changes:
+        templates = changes["templates"] or {}
+        validate_templates(templates)
+        campaign.templates = templates
+    if "name" in changes:
+        campaign.name = changes["name"]
+    if "searchUrl" in changes:
+        campaign.search_url = changes["searchUrl"]
+    if "targeting" in changes:
+        campaign.targeting = changes["targeting"] or {}
+    if "settings" in changes:
+        # Partial: only the limits given change; null settings resets to the defaults.
+        campaign.settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
+    campaign.updated_at = utcnow()
+    db.session.flush()
+    return _attach_counts(team_id, [campaign])[0]
+
+
+def delete_campaign(team_id, campaign_id) -> None:
+    """Delete the campaign with its leads and their pending actions; refused while the extension holds one."""
+    campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
+    in_flight = db.session.scalar(
+        select(func.count(Action.id)).where(Action.campaign_id == campaign.id,
+                                            Action.status.in_(IN_FLIGHT_ACTION_STATUSES))
+    )
+    if in_flight:
+        raise ApiError(409, f"campaign has {in_flight} action(s) in progress in the extension; pause it, wait for "
+                            "them to finish, then delete")
+    db.session.execute(update(Action).where(Action.campaign_id == campaign.id, Action.status == "pending")
+                       .values(status="cancelled", updated_at=utcnow()))
+    # leads.campaign_id and actions.campaign_id cascade; deleted explicitly so SQLite (no FK pragma) agrees.
+    db.session.execute(delete(Action).where(Action.campaign_id == campaign.id))
+    db.session.execute(delete(Lead).where(Lead.campaign_id == campaign.id, Lead.team_id == team_id))
+    db.session.execute(delete(Campaign).where(Campaign.id == campaign.id, Campaign.team_id == team_id))
+
+
+def _rendered(template: str | None, values: dict):
+    return render_report(template, values) if template else None
+
+
+def preview(team_id, campaign_id, data: dict) -> dict:
+    campaign = get_for_team(Campaign, team_id, campaign_id, "campaign")
+    templates = campaign.templates or {}
+    if data.get("sample") is not None:
+        subjects = [(None, None, data["sample"])]
+    else:
+        statement = team_select(Lead, team_id).where(Lead.campaign_id == campaign.id)
+        if data.get("leadIds"):
+            statement = statement.where(Lead.id.in_(data["leadIds"]))
+        else:
+            statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(PREVIEW_DEFAULT_LEADS)
+        leads = db.session.scalars(statement).all()
+        if data.get("leadIds") and len(leads) != len(set(data["leadIds"])):
+            raise ApiError(404, "leadIds: lead not found in this campaign")
+        subjects = [(lead.id, lead.name, lead_values(lead)) for lead in leads]
+    previews = []
+    for lead_id, name, values in subjects:
+        note = _rendered(templates.get("note"), values)
+        message = _rendered(templates.get("message"), values)
+        follow_ups = [render_report(step["body"], values) for step in templates.get("followUps") or []]
+        parts = [part for part in [note, message, *follow_ups] if part is not None]
+        previews.append({"leadId": lead_id, "name": name, "note": note, "message": message, "followUps": follow_ups,
+                         "fallsBack": any(part.fell_back or part.empty for part in parts)})
+    for item in previews:
+        for part in [item["note"], item["message"], *item["followUps"]]:
+            if part is not None:
+                part.length = len(part.text)
+    return {"previews": previews, "leadsFallingBack": sum(1 for item in previews if item["fallsBack"])}

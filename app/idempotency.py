@@ -1,0 +1,102 @@
+"""`Idempotency-Key` on every POST: the first answer is stored and replayed for 24 hours.
+
+Keys are per team. The same key with the same request (method, path, query and body bytes)
+replays the stored status and body without running the view (`Idempotent-Replayed: true`);
+with another request -> 409; while the first request is still running -> 409. A 5xx answer is
+not stored (the key is released so a retry runs again), and a key whose request never finished
+(the process died) is released after IN_FLIGHT_TIMEOUT.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from flask import Response, g, request
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.errors import ApiError
+from app.extensions import db
+from app.models import IdempotencyKey
+from app.models.types import new_id, utcnow
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = timedelta(hours=24)
+IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
+
+
+def _request_digest() -> str:
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.query_string.decode("latin-1")):
+        digest.update(part.encode() + b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _claim(team_id, key: str, request_digest: str) -> bool:
+    """Insert the in-flight marker; True when this request owns the key now."""
+    now = utcnow()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    inserted = db.session.execute(
+        dialect.insert(IdempotencyKey)
+        .values(id=new_id(), team_id=team_id, key=key, request_digest=request_digest, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    ).rowcount
+    if inserted:
+        db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.team_id == team_id,
+                                                        IdempotencyKey.created_at < now - KEEP_FOR))
+        return True
+    # An expired key, or one abandoned in flight, is taken over atomically.
+    taken = db.session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.team_id == team_id, IdempotencyKey.key == key,
+               (IdempotencyKey.created_at < now - KEEP_FOR)
+               | (IdempotencyKey.status_code.is_(None) & (IdempotencyKey.updated_at < now - IN_FLIGHT_TIMEOUT)))
+        .values(request_digest=request_digest, status_code=None, response_body=None, created_at=now, updated_at=now)
+    ).rowcount
+    return bool(taken)
+
+
+def before_request():
+    key = request.headers.get(HEADER)
+    if key is None or request.method != "POST" or getattr(g, "team_id", None) is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 255 or any(ord(ch) < 32 or ord(ch) > 126 for ch in key):
+        raise ApiError(400, f"{HEADER}: must be 1 to 255 printable ASCII characters")
+    request_digest = _request_digest()
+    if _claim(g.team_id, key, request_digest):
+        db.session.commit()
+        g.idempotency_key = key
+        return None
+    stored = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.team_id == g.team_id,
+                                                            IdempotencyKey.key == key))
+    db.session.rollback()
+    if stored is None:  # released between our insert and read: ask the client to retry
+        raise ApiError(409, f"{HEADER}: a request with this key is in progress; retry shortly")
+    if stored.request_digest != request_digest:
+        raise ApiError(409, f"{HEADER}: this key was already used with a different request; use a new key")
+    if stored.status_code is None:
+        raise ApiError(409, f"{HEADER}: a request with this key is still in progress; retry shortly")
+    response = Response(stored.response_body or "", status=stored.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def after_request(response):
+    key = g.pop("idempotency_key", None)
+    if key is None:
+        return response
+    db.session.rollback()  # the view committed its work; anything left uncommitted is not part of the answer
+    owned = (IdempotencyKey.team_id == g.team_id) & (IdempotencyKey.key == key)
+    if response.status_code >= 500 or response.is_streamed:
+        db.session.execute(delete(IdempotencyKey).where(owned))
+    else:
+        db.session.execute(update(IdempotencyKey).where(owned).values(
+            status_code=response.status_code, response_body=response.get_data(as_text=True), updated_at=utcnow()))
+    db.session.commit()
+    return response
+
+
+def init_app(app):
+    app.before_request(before_request)
+    app.after_request(after_request)
