@@ -59,12 +59,9 @@ def _decode(raw: bytes) -> str:
 
 
 def _reader(text: str):
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.reader(io.StringIO(text, newline=""), dialect)
+    header_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header_line.count)
+    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
 
 
 def _row_to_lead(header: list[tuple[str, str]], cells: list[str]) -> dict:
@@ -103,7 +100,9 @@ def import_csv(team_id, campaign_id, raw: bytes) -> dict:
                             "(e.g. name,profileUrl,title,company,location)")
     valid, errors, seen_rows = [], [], 0
     try:
-        for line_number, cells in enumerate(rows, start=2):
+        line_number = rows.line_num + 1
+        for cells in rows:
+            first_line, line_number = line_number, rows.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
             seen_rows += 1
@@ -112,7 +111,7 @@ def import_csv(team_id, campaign_id, raw: bytes) -> dict:
             try:
                 valid.extend(validated_leads([_row_to_lead(header, cells)], "row"))
             except ApiError as error:
-                errors.append({"row": line_number, "error": error.message.replace("row.0.", "", 1)})
+                errors.append({"row": first_line, "error": error.message.replace("row.0.", "", 1)})
     except csv.Error as error:
         raise ApiError(400, f"file: not readable as CSV ({error})") from None
     added = insert_valid_leads(team_id, campaign, valid)
