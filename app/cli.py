@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
 from app.errors import ApiError
+from extension_bridge.simulator import simulate_extension_command
 
 
 def _fail(error: ApiError):
@@ -18,6 +19,9 @@ def _fail(error: ApiError):
 @click.group(cls=FlaskGroup, create_app=create_app)
 def cli():
     """SocialScalr: campaigns, leads, the extension bridge, workers and webhooks."""
+
+
+cli.add_command(simulate_extension_command)
 
 
 @cli.group()
