@@ -40,8 +40,9 @@ def _claim(team_id, key: str, request_digest: str) -> bool:
         dialect.insert(IdempotencyKey)
         .values(id=new_id(), team_id=team_id, key=key, request_digest=request_digest, created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=["team_id", "key"])
-    ).rowcount
-    if inserted:
+        .returning(IdempotencyKey.id)
+    ).scalar()
+    if inserted is not None:
         db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.team_id == team_id,
                                                         IdempotencyKey.created_at < now - KEEP_FOR))
         return True
@@ -52,8 +53,9 @@ def _claim(team_id, key: str, request_digest: str) -> bool:
                (IdempotencyKey.created_at < now - KEEP_FOR)
                | (IdempotencyKey.status_code.is_(None) & (IdempotencyKey.updated_at < now - IN_FLIGHT_TIMEOUT)))
         .values(request_digest=request_digest, status_code=None, response_body=None, created_at=now, updated_at=now)
-    ).rowcount
-    return bool(taken)
+        .returning(IdempotencyKey.id)
+    ).scalar()
+    return taken is not None
 
 
 def before_request():
@@ -73,10 +75,10 @@ def before_request():
     db.session.rollback()
     if stored is None:  # released between our insert and read: ask the client to retry
         raise ApiError(409, f"{HEADER}: a request with this key is in progress; retry shortly")
-    if stored.request_digest != request_digest:
-        raise ApiError(409, f"{HEADER}: this key was already used with a different request; use a new key")
     if stored.status_code is None:
         raise ApiError(409, f"{HEADER}: a request with this key is still in progress; retry shortly")
+    if stored.request_digest != request_digest:
+        raise ApiError(409, f"{HEADER}: this key was already used with a different request; use a new key")
     response = Response(stored.response_body or "", status=stored.status_code, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response
