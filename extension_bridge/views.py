@@ -42,6 +42,8 @@ def scraped_leads(body):
 
 
 @blueprint.get("/actions")
+@blueprint.doc(parameters=[{"in": "header", "name": ACCOUNT_HEADER, "required": False, "schema": {"type": "string"},
+                            "description": "the accountId the heartbeat answered (optional with one account)"}])
 @blueprint.arguments(PollQuerySchema, location="query")
 @blueprint.response(200, PollAnswerSchema)
 def poll(args):

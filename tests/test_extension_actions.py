@@ -16,6 +16,7 @@ def test_invite_done_marks_the_lead_invited_and_emits_once(app, client):
     assert leased["type"] == "invite" and leased["step"] == "perform" and leased["text"] == "Hi Ada, let's connect"
     assert leased["lead"]["profileUrl"] == "https://www.linkedin.com/in/ada/" and leased["attempt"] == 1
     assert team.start(leased).status_code == 200
+    team.clock.advance(minutes=2)
     first = team.report(leased)
     assert first.status_code == 200 and first.get_json()["status"] == "done"
     again = team.report(leased)
@@ -203,3 +204,19 @@ def test_unknown_or_foreign_action_is_404_and_bad_bodies_name_the_field(app, cli
     assert team.client.get("/api/v1/extension/actions?limit=0", headers=team.headers).status_code == 400
     assert team.client.get("/api/v1/extension/actions", headers={**team.headers,
                            "X-LinkedIn-Account": str(other_user.id)}).status_code == 404
+
+
+def test_after_working_hours_only_posts_are_leased(app, client):
+    from app.models import Post
+
+    team = Team(app, client)
+    team.action("invite", lead=team.lead())
+    post = Post(team_id=team.team_id, content="Evening post", status="scheduled", scheduled_for=team.clock())
+    db.session.add(post)
+    db.session.commit()
+    team.action("post", post=post, text=post.content)
+    team.clock.advance(hours=9)  # 19:00 in the account's time zone (UTC)
+    [leased_post] = team.poll()
+    assert leased_post["type"] == "post" and team.report(leased_post).status_code == 200
+    team.clock.advance(hours=14)  # 09:00 the next morning
+    assert [a["type"] for a in team.poll()] == ["invite"]

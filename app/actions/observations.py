@@ -27,7 +27,7 @@ def record_observation(team_id: uuid.UUID, kind: str, profile_url: str, occurred
     leads = db.session.scalars(
         team_select(Lead, team_id).where(Lead.profile_url == url).order_by(Lead.created_at).with_for_update()
     ).all()
-    occurred = occurred_at or now
+    occurred = min(occurred_at, now) if occurred_at else now
     changed = 0
     for lead in leads:
         if kind == "invite_accepted" and lead.status in ("queued", "invited"):

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, or_, select, update
 
 from app.accounts.limits import invites_paused
+from app.engine.policy import account_policy
 from app.errors import ApiError, conflict
 from app.extensions import db
 from app.models import ACTION_TYPES, Action, LinkedInAccount
@@ -31,6 +32,7 @@ MAX_LEASE_BATCH = 50
 OPEN_STATUSES = ("pending", "leased", "started", "unknown")
 FINAL_OUTCOMES = ("done", "failed", "skipped")
 VERIFY_OUTCOMES = FINAL_OUTCOMES + ("not_sent",)
+PACED_TYPES = ("invite", "message", "withdraw")
 
 
 @dataclass
@@ -65,6 +67,9 @@ def lease_actions(team_id: uuid.UUID, account: LinkedInAccount, limit: int, now:
     due = and_(Action.status == "pending", Action.due_at <= now)
     if invites_paused(account, now):
         due = and_(due, Action.type != "invite")
+    if not account_policy(account, now).is_working_time(now):
+        # An extension back online after hours does not catch up on invites and messages; posts keep their time.
+        due = and_(due, Action.type.not_in(PACED_TYPES))
     # An unknown action is offered again (as a verify step) once its previous verify lease has ended.
     verify = and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), Action.lease_expires_at <= now))
     chosen = (
@@ -118,7 +123,7 @@ def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> int:
     return changed + len(exhausted)
 
 
-def _leased_action(team_id, action_id, lease_token: str) -> Action:
+def _leased_action(team_id, action_id) -> Action:
     return get_for_team(Action, team_id, action_id, what="action", for_update=True)
 
 
@@ -129,7 +134,7 @@ def _check_token(action: Action, lease_token: str) -> None:
 
 def start_action(team_id, action_id, lease_token: str, now: datetime) -> Action:
     """The extension is about to act: from here on an ended lease means 'unknown', never 'send again'."""
-    action = _leased_action(team_id, action_id, lease_token)
+    action = _leased_action(team_id, action_id)
     _check_token(action, lease_token)
     if action.status == "started":
         return action
@@ -152,7 +157,8 @@ def report_result(team_id, action_id, lease_token: str, outcome: str, occurred_a
     """Record what happened. The same final outcome again answers the same and changes nothing."""
     from app.actions.effects import apply_outcome
 
-    action = _leased_action(team_id, action_id, lease_token)
+    action = _leased_action(team_id, action_id)
+    occurred_at = min(occurred_at, now) if occurred_at else None  # a clock ahead of ours is not the future
     if action.status in FINAL_OUTCOMES or action.status == "cancelled":
         if outcome == action.status:
             return ReportAnswer(action, replayed=True)
