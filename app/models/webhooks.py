@@ -56,4 +56,8 @@ class WebhookDelivery(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_response_body: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A worker owns a pending delivery until `claimed_until`; a worker that dies just lets the claim lapse.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -2,14 +2,22 @@
 
 The event row is added to the caller's session and committed with the change it
 reports (transactional outbox): an event exists if and only if its change does.
-Relaying it to endpoints happens after the commit, on the workers.
+Relaying it to endpoints happens after the commit, on the workers: a commit that
+added events enqueues a relay job at once (a wake-up only; the periodic sweeper
+relays anything whose wake-up was lost).
 """
 
+import logging
 import uuid
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import WebhookEvent
 from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
 
 EVENT_NAMES = (
     "leads.scraped",
@@ -19,6 +27,8 @@ EVENT_NAMES = (
     "post.failed",
     "comment.posted",
 )
+ALL_EVENTS = "*"
+_EMITTED = "socialscalr.webhook_events_emitted"
 
 
 def emit(team_id: uuid.UUID, event_name: str, data: dict) -> WebhookEvent:
@@ -27,4 +37,22 @@ def emit(team_id: uuid.UUID, event_name: str, data: dict) -> WebhookEvent:
         raise ValueError(f"unknown event {event_name!r}")
     event = WebhookEvent(team_id=team_id, name=event_name, data=data, created_at=utcnow())
     db.session.add(event)
+    db.session.info[_EMITTED] = True
     return event
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relay_after_commit(session):
+    if not session.info.pop(_EMITTED, False):
+        return
+    from app.webhooks.wakeups import wake_relay
+
+    try:
+        wake_relay()
+    except Exception:  # Redis down: the events are committed and the sweeper relays them
+        log.warning("could not enqueue the webhook relay; the sweeper will pick the events up", exc_info=True)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_events(session):
+    session.info.pop(_EMITTED, None)

@@ -1,0 +1,69 @@
+"""The relay: committed outbox events become one delivery row per subscribed, active endpoint.
+
+Idempotent: the unique (event_id, endpoint_id) pair and ON CONFLICT DO NOTHING make a
+second relay of the same event a no-op, and on PostgreSQL concurrent relays skip each
+other's rows (SKIP LOCKED). Only endpoints that existed when the event happened get it.
+"""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.clock import now as clock_now
+from app.extensions import db
+from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.models.types import new_id
+from app.scoping import team_select
+from app.webhooks.outbox import ALL_EVENTS
+
+RELAY_BATCH = 500
+INSERT_CHUNK = 200
+
+
+def is_subscribed(endpoint: WebhookEndpoint, event_name: str) -> bool:
+    return ALL_EVENTS in endpoint.events or event_name in endpoint.events
+
+
+def _is_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    insert = pg_insert if _is_postgres() else sqlite_insert
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = insert(WebhookDelivery).values(rows[start:start + INSERT_CHUNK])
+        db.session.execute(statement.on_conflict_do_nothing(index_elements=["event_id", "endpoint_id"]))
+
+
+def relay_pending_events(limit: int = RELAY_BATCH) -> tuple[int, set[uuid.UUID]]:
+    """Relay up to `limit` unrelayed events and commit: (events relayed, endpoints with new deliveries)."""
+    now = clock_now()
+    statement = (
+        select(WebhookEvent).where(WebhookEvent.relayed_at.is_(None)).order_by(WebhookEvent.created_at).limit(limit)
+    )
+    if _is_postgres():
+        statement = statement.with_for_update(skip_locked=True)
+    events = db.session.scalars(statement).all()
+    if not events:
+        db.session.rollback()
+        return 0, set()
+    endpoints_by_team: dict[uuid.UUID, list[WebhookEndpoint]] = {}
+    rows = []
+    for event in events:
+        if event.team_id not in endpoints_by_team:
+            endpoints_by_team[event.team_id] = db.session.scalars(
+                team_select(WebhookEndpoint, event.team_id).where(WebhookEndpoint.active.is_(True))
+            ).all()
+        for endpoint in endpoints_by_team[event.team_id]:
+            if is_subscribed(endpoint, event.name) and endpoint.created_at <= event.created_at:
+                rows.append({
+                    "id": new_id(), "team_id": event.team_id, "event_id": event.id, "endpoint_id": endpoint.id,
+                    "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
+                })
+        event.relayed_at = now
+    if rows:
+        _insert_ignoring_duplicates(rows)
+    db.session.commit()
+    return len(events), {row["endpoint_id"] for row in rows}
