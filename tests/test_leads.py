@@ -40,7 +40,8 @@ def test_documented_bulk_add_and_list(client, auth):
 
 def test_differently_written_urls_of_one_profile_are_one_lead(client, auth):
     campaign_id = new_campaign(client, auth)
-    spellings = ["https://www.linkedin.com/in/Ada-L/", "http://linkedin.com/in/ada-l", "www.linkedin.com/in/ADA-L?trk=x",
+    spellings = ["https://www.linkedin.com/in/Ada-L/", "http://linkedin.com/in/ada-l",
+                 "www.linkedin.com/in/ADA-L?trk=x",
                  "https://uk.linkedin.com/in/ada-l/#about", "linkedin.com/in/ada-l/"]
     body = add(client, auth, campaign_id, [{"name": "Ada", "profileUrl": url} for url in spellings]).get_json()
     assert body["created"] == 1 and body["duplicates"] == 4

@@ -110,8 +110,21 @@ class LeadExportQuerySchema(CamelOrSnakeSchema):
     status = fields.String(validate=validate.OneOf(LEAD_STATUSES))
 
 
-class ImportFormSchema(CamelOrSnakeSchema):
-    campaignId = fields.UUID(required=True)
+class ImportQuerySchema(CamelOrSnakeSchema):
+    campaignId = fields.UUID(metadata={"description": "the campaign to import into (or send it as a form field)"})
+
+
+def load_form_campaign_id(form) -> object:
+    """campaignId from the multipart form, validated like the query parameter (400 naming it)."""
+    from app.errors import ApiError
+
+    try:
+        data = ImportQuerySchema().load({key: form[key] for key in form if key in ("campaignId", "campaign_id")})
+    except ValidationError as error:
+        raise ApiError(400, "campaignId: " + str(next(iter(error.messages.values()))[0])) from None
+    if "campaignId" not in data:
+        raise ApiError(400, "campaignId: required (query parameter or form field)")
+    return data["campaignId"]
 
 
 class ImportRowErrorSchema(Schema):

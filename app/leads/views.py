@@ -1,6 +1,6 @@
 """`/api/v1/leads`: list and sync, bulk add, by-id read/edit/delete, CSV import and export."""
 
-from flask import Response, g, stream_with_context
+from flask import Response, g, request, stream_with_context
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
@@ -11,13 +11,14 @@ from app.leads import csv_io, listing, service
 from app.leads.schemas import (
     BulkLeadsResultSchema,
     BulkLeadsSchema,
-    ImportFormSchema,
+    ImportQuerySchema,
     ImportResultSchema,
     LeadExportQuerySchema,
     LeadListQuerySchema,
     LeadListSchema,
     LeadSchema,
     LeadUpdateSchema,
+    load_form_campaign_id,
 )
 
 blueprint = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="Leads")
@@ -50,13 +51,14 @@ def add_leads(data):
 
 @blueprint.post("/import")
 @accepts_multipart
-@blueprint.arguments(ImportFormSchema, location="form")
+@blueprint.arguments(ImportQuerySchema, location="query")
 @blueprint.arguments(ImportFileSchema, location="files")
 @blueprint.response(200, ImportResultSchema)
-def import_leads(form, files):
-    """Import a CSV file (multipart `file`, form field `campaignId`); valid rows are added, bad rows reported."""
-    upload = files["file"]
-    result = csv_io.import_csv(g.team_id, form["campaignId"], upload.read())
+def import_leads(query, files):
+    """Import a CSV file (multipart `file`; `campaignId` as query parameter or form field); bad rows reported."""
+    # flask-smorest cannot document form fields next to files, so the form field is read with the same schema.
+    campaign_id = query.get("campaignId") or load_form_campaign_id(request.form)
+    result = csv_io.import_csv(g.team_id, campaign_id, files["file"].read())
     db.session.commit()
     return result
 
