@@ -67,9 +67,13 @@ def lease_actions(team_id: uuid.UUID, account: LinkedInAccount, limit: int, now:
     due = and_(Action.status == "pending", Action.due_at <= now)
     if invites_paused(account, now):
         due = and_(due, Action.type != "invite")
-    if not account_policy(account, now).is_working_time(now):
+    policy = account_policy(account, now)
+    if not policy.is_working_time(now):
         # An extension back online after hours does not catch up on invites and messages; posts keep their time.
         due = and_(due, Action.type.not_in(PACED_TYPES))
+    else:
+        # Caps count actions by their due day: one planned for an earlier day is never done today.
+        due = and_(due, or_(Action.type.not_in(PACED_TYPES), Action.due_at >= policy.day_window(now)[0]))
     # An unknown action is offered again (as a verify step) once its previous verify lease has ended.
     verify = and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), Action.lease_expires_at <= now))
     chosen = (
