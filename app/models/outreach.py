@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.functions import FunctionElement
@@ -64,7 +64,8 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     __table_args__ = (
         # One person is one lead per campaign: profile_url is stored normalised.
         UniqueConstraint("campaign_id", "profile_url"),
-        Index("ix_leads_campaign_status", "campaign_id", "status"),
+        # Listing a campaign's leads by status, newest first (and the planner's campaign + status reads).
+        Index("ix_leads_campaign_status", "campaign_id", "status", "created_at", "id"),
         # CRM sync pages through (updated_at, id).
         Index("ix_leads_team_updated", "team_id", "updated_at", "id"),
         # The planner reads only leads whose next step is due.
@@ -72,6 +73,7 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         Index("ix_leads_team_profile", "team_id", "profile_url"),
         # CRM sync pages through (change_seq, id): see ChangeStamp.
         Index("ix_leads_team_change", "team_id", "change_seq", "id"),
+        Index("ix_leads_team_created", "team_id", "created_at", "id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -96,4 +98,6 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     messages_sent: Mapped[int] = mapped_column(Integer, default=0)
     # Commit-ordered change stamp, set by the database on every insert and update (the sync cursor's key).
-    change_seq: Mapped[int] = mapped_column(BigInteger, default=ChangeStamp("leads"), onupdate=ChangeStamp("leads"))
+    # On PostgreSQL a trigger (migration 0002) also stamps writes made outside the ORM.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=ChangeStamp("leads"), onupdate=ChangeStamp("leads"),
+                                            server_default=text("0"))

@@ -15,6 +15,23 @@ branch_labels = None
 depends_on = None
 
 
+# PostgreSQL stamps every insert and update of a lead with the writing transaction's id, whoever
+# writes it (ORM, Core, raw SQL): the CRM sync cursor relies on it (app/leads/listing.py).
+LEAD_STAMP_FUNCTION = '''
+CREATE OR REPLACE FUNCTION leads_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.change_seq := pg_current_xact_id()::text::bigint;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER leads_stamp_change BEFORE INSERT OR UPDATE ON leads
+    FOR EACH ROW EXECUTE FUNCTION leads_stamp_change();
+'''
+
+
+def _is_postgresql():
+    return op.get_bind().dialect.name == 'postgresql'
+
+
 def upgrade():
     op.create_table('campaigns',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -117,7 +134,7 @@ def upgrade():
     sa.Column('replied_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_step_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('messages_sent', sa.Integer(), nullable=False),
-    sa.Column('change_seq', sa.BigInteger(), nullable=False),
+    sa.Column('change_seq', sa.BigInteger(), nullable=False, server_default=sa.text('0')),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('team_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
@@ -129,16 +146,24 @@ def upgrade():
     )
 
     with op.batch_alter_table('leads', schema=None) as batch_op:
-        batch_op.create_index('ix_leads_campaign_status', ['campaign_id', 'status'], unique=False)
+        batch_op.create_index('ix_leads_campaign_status', ['campaign_id', 'status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_status_next_step', ['status', 'next_step_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_team_id'), ['team_id'], unique=False)
         batch_op.create_index('ix_leads_team_profile', ['team_id', 'profile_url'], unique=False)
         batch_op.create_index('ix_leads_team_updated', ['team_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index('ix_leads_team_change', ['team_id', 'change_seq', 'id'], unique=False)
+        batch_op.create_index('ix_leads_team_created', ['team_id', 'created_at', 'id'], unique=False)
+
+    if _is_postgresql():
+        op.execute(LEAD_STAMP_FUNCTION)
 
 
 def downgrade():
+    if _is_postgresql():
+        op.execute('DROP TRIGGER IF EXISTS leads_stamp_change ON leads')
+        op.execute('DROP FUNCTION IF EXISTS leads_stamp_change()')
     with op.batch_alter_table('leads', schema=None) as batch_op:
+        batch_op.drop_index('ix_leads_team_created')
         batch_op.drop_index('ix_leads_team_change')
         batch_op.drop_index('ix_leads_team_updated')
         batch_op.drop_index('ix_leads_team_profile')
