@@ -11,9 +11,11 @@ from werkzeug.serving import make_server
 
 from app.extensions import db, limiter
 from app.models import Action, Lead, LinkedInAccount
+from app.webhooks.signing import verify_signature
 from extension_bridge.simulator import ExtensionSimulator
-from tests.conftest import _make_app, make_user
+from tests.conftest import _make_app, bearer, make_user
 from tests.test_extension_support import events
+from tests.test_webhook_helpers import body_of, register, run_worker, serve_receiver, sweep
 from worker.context import bind_app
 from worker.engine_jobs import run_planner
 
@@ -48,8 +50,14 @@ def _run_planner_on_a_worker(app, redis_client):
     SimpleWorker([queue], connection=redis_client).work(burst=True)
 
 
-def test_simulated_extension_from_scrape_to_webhook_events(live_app, live_url, redis_client):
+@pytest.fixture(name="receiver")
+def _receiver():
+    yield from serve_receiver()
+
+
+def test_simulated_extension_from_scrape_to_webhook_events(live_app, live_url, redis_client, receiver):
     user, token = make_user()
+    hook = register(live_app.test_client(), bearer(token), receiver.url("/hook"))
     simulator = ExtensionSimulator(live_url, token, accept_rate=1.0, reply_rate=0.0, speed=50, leads=6, seed=7,
                                    profile_url=SENDER, log=lambda *_: None)
     simulator.heartbeat()
@@ -74,6 +82,16 @@ def test_simulated_extension_from_scrape_to_webhook_events(live_app, live_url, r
     assert all(e.data["text"].startswith("Hi ") and e.data["campaignId"] == simulator.campaign_id for e in invited)
     assert db.session.scalar(select(db.func.count(Action.id)).where(Action.status == "done")) == 6
     assert simulator.stats.done == {"invite": 6} and simulator.stats.accepted == 6 and simulator.stats.conflicts == 0
+    invited_ids = {e.data["lead"]["id"] for e in invited}
+    # The real webhook worker delivers each event once, signed, to the receiver on 127.0.0.1.
+    sweep(live_app)
+    run_worker(live_app)
+    delivered = receiver.received("/hook")
+    assert all(verify_signature(hook["secret"], r["body"], r["headers"]["X-SocialScalr-Signature"], now=MONDAY_10)
+               for r in delivered)
+    bodies = [body_of(r) for r in delivered]
+    assert sorted(b["event"] for b in bodies) == ["lead.invited"] * 6 + ["leads.scraped"]
+    assert {b["data"]["lead"]["id"] for b in bodies if b["event"] == "lead.invited"} == invited_ids
 
 
 def test_simulate_extension_command_runs_against_a_live_server(live_app, live_url):
