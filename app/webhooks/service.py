@@ -46,8 +46,8 @@ def check_url(url: str) -> str:
 
 
 def create_endpoint(team_id: uuid.UUID, url: str, events: list[str], secret: str | None = None,
-                    description: str | None = None) -> tuple[WebhookEndpoint, str]:
-    """A new active endpoint (flushed, not committed) and its secret, which is shown only now."""
+                    description: str | None = None) -> WebhookEndpoint:
+    """A new active endpoint (flushed, not committed); only this answer shows its secret."""
     events = normalize_events(events)
     check_url(url)
     count = db.session.scalar(team_select(WebhookEndpoint, team_id, func.count(WebhookEndpoint.id)))
@@ -58,7 +58,7 @@ def create_endpoint(team_id: uuid.UUID, url: str, events: list[str], secret: str
                                active=True)
     db.session.add(endpoint)
     db.session.flush()
-    return endpoint, secret
+    return endpoint
 
 
 def list_endpoints(team_id: uuid.UUID) -> list[WebhookEndpoint]:
@@ -95,13 +95,13 @@ def delete_endpoint(team_id: uuid.UUID, endpoint_id) -> None:
     db.session.flush()
 
 
-def rotate_secret(team_id: uuid.UUID, endpoint_id) -> tuple[WebhookEndpoint, str]:
+def rotate_secret(team_id: uuid.UUID, endpoint_id) -> WebhookEndpoint:
     """A new secret, used from the next delivery on; shown only in this answer."""
     endpoint = get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook", for_update=True)
     endpoint.secret = generate_secret()
     endpoint.updated_at = clock_now()
     db.session.flush()
-    return endpoint, endpoint.secret
+    return endpoint
 
 
 def send_test(team_id: uuid.UUID, endpoint_id) -> dict:

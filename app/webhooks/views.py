@@ -34,9 +34,9 @@ def list_webhooks():
 @blueprint.response(201, WebhookWithSecretSchema)
 def create_webhook(data):
     """Register an endpoint; the answer carries its signing secret, shown only this once."""
-    endpoint, secret = service.create_endpoint(g.team_id, **data)
+    endpoint = service.create_endpoint(g.team_id, **data)
     db.session.commit()
-    return {**WebhookSchema().dump(endpoint), "secret": secret}
+    return endpoint
 
 
 @blueprint.get("/<webhook_id>")
@@ -68,9 +68,9 @@ def delete_webhook(webhook_id):
 @blueprint.response(200, WebhookWithSecretSchema)
 def rotate_webhook_secret(webhook_id):
     """Replace the signing secret; the new one is shown only in this answer and signs every later delivery."""
-    endpoint, secret = service.rotate_secret(g.team_id, webhook_id)
+    endpoint = service.rotate_secret(g.team_id, webhook_id)
     db.session.commit()
-    return {**WebhookSchema().dump(endpoint), "secret": secret}
+    return endpoint
 
 
 @blueprint.post("/<webhook_id>/test")
