@@ -165,6 +165,10 @@ def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     if not leads:
         raise ApiError(400, "leads: must contain at least one lead")
     added = add_leads(team_id, campaign_id, leads)
+    # Detached as written (RETURNING gave every column): the caller's commit would otherwise expire
+    # them and the answer would reload each lead with its own SELECT.
+    for lead in added.created:
+        db.session.expunge(lead)
     return {"created": len(added.created), "duplicates": added.duplicates, "leads": added.created}
 
 

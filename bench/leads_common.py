@@ -1,0 +1,89 @@
+"""Shared by the lead benchmarks: a scratch PostgreSQL database, a user, and a gunicorn server."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "socialscalr_bench_a"
+DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+PSYCOPG_URL = "postgresql://postgres@127.0.0.1:5432/" + BENCH_DB
+
+
+def recreate_database():
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
+    engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+def make_user_and_campaigns(app, campaigns: int):
+    from app.extensions import db
+    from app.models import Campaign
+    from app.users.service import create_user
+
+    with app.app_context():
+        user, token = create_user("bench@example.com", "Bench", plan="team")
+        ids = []
+        for index in range(campaigns):
+            campaign = Campaign(team_id=user.team_id, name=f"bench {index}", status="draft")
+            db.session.add(campaign)
+            db.session.flush()
+            ids.append(campaign.id)
+        db.session.commit()
+        team_id = user.team_id
+        db.engine.dispose()
+    return team_id, token, ids
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the app on a random port, with the rate limit lifted for the benchmark."""
+
+    def __init__(self, workers: int = 2):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": DATABASE_URL, "RATELIMIT_PER_MINUTE": "100000000"}
+        env.pop("REDIS_URL", None)
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level",
+             "warning", "wsgi:app"], cwd=ROOT, env=env)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                requests.get(self.url + "/api/v1/openapi.json", timeout=2)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
