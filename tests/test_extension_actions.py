@@ -224,3 +224,26 @@ def test_after_working_hours_only_posts_are_leased(app, client):
     assert team.poll() == []  # yesterday's invite is not caught up on: the planner re-plans it
     team.action("invite", lead=team.lead("bob", name="Bob Smith"))
     assert [a["type"] for a in team.poll()] == ["invite"]
+
+
+def test_event_data_is_what_the_docs_and_the_rest_api_show(app, client):
+    from app.models import Post
+
+    team = Team(app, client)
+    lead = team.lead(status="connected")
+    team.action("message", lead=lead, text="Thanks for connecting")
+    post = Post(team_id=team.team_id, content="Launch", status="scheduled", scheduled_for=team.clock())
+    db.session.add(post)
+    db.session.commit()
+    team.action("post", post=post, text="Launch")
+    for leased in team.poll():
+        team.start(leased)
+        details = {"postUrl": "https://www.linkedin.com/feed/update/urn:li:activity:9/"} if leased["post"] else {}
+        assert team.report(leased, details=details).status_code == 200
+    [messaged] = events("lead.messaged")
+    assert set(messaged.data) == {"lead", "campaignId", "actionId", "text", "occurredAt"}
+    shown = client.get(f"/api/v1/leads/{lead.id}", headers=team.headers).get_json()
+    assert messaged.data["lead"] == shown
+    [published] = events("post.published")
+    assert set(published.data) == {"post", "postUrl", "actionId", "text", "occurredAt"}
+    assert published.data["post"] == client.get(f"/api/v1/posts/{post.id}", headers=team.headers).get_json()
