@@ -247,3 +247,18 @@ def test_event_data_is_what_the_docs_and_the_rest_api_show(app, client):
     [published] = events("post.published")
     assert set(published.data) == {"post", "postUrl", "actionId", "text", "occurredAt"}
     assert published.data["post"] == client.get(f"/api/v1/posts/{post.id}", headers=team.headers).get_json()
+
+
+def test_periodic_job_expires_leases_while_no_extension_polls(app, client):
+    from extension_bridge.jobs import expire_action_leases
+    from worker.periodic import registered_jobs
+
+    assert any(job.func is expire_action_leases and job.queue_name == "engine" for job in registered_jobs())
+    team = Team(app, client)
+    team.action("invite", lead=team.lead())
+    [leased] = team.poll()
+    team.start(leased)
+    team.clock.advance(minutes=11)
+    assert expire_action_leases() == 1
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Action.status)).one() == "unknown"
