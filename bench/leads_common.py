@@ -19,7 +19,11 @@ DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 PSYCOPG_URL = "postgresql://postgres@127.0.0.1:5432/" + BENCH_DB
 
 
-def recreate_database():
+def database_url(database: str = BENCH_DB) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def recreate_database(database: str = BENCH_DB):
     from flask_migrate import upgrade
 
     from app import create_app
@@ -27,10 +31,10 @@ def recreate_database():
 
     engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
     engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(database)})
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -65,9 +69,9 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the app on a random port, with the rate limit lifted for the benchmark."""
 
-    def __init__(self, workers: int = 2):
+    def __init__(self, workers: int = 2, database: str = BENCH_DB):
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": DATABASE_URL, "RATELIMIT_PER_MINUTE": "100000000"}
+        env = {**os.environ, "DATABASE_URL": database_url(database), "RATELIMIT_PER_MINUTE": "100000000"}
         env.pop("REDIS_URL", None)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level",
