@@ -262,3 +262,18 @@ def test_periodic_job_expires_leases_while_no_extension_polls(app, client):
     assert expire_action_leases() == 1
     db.session.expire_all()
     assert db.session.scalars(db.select(Action.status)).one() == "unknown"
+
+
+def test_a_message_in_doubt_is_not_sent_again_after_a_reply(app, client):
+    team = Team(app, client)
+    lead = team.lead(status="messaged")
+    team.action("message", lead=lead, text="Follow-up")
+    [leased] = team.poll()
+    team.start(leased)
+    team.clock.advance(minutes=11)
+    [verify] = team.poll()
+    team.observe("reply_received", lead.profile_url)
+    assert team.report(verify, "not_sent").status_code == 200
+    assert team.poll() == []
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Action.status)).one() == "cancelled"

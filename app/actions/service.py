@@ -23,7 +23,7 @@ from app.accounts.limits import invites_paused
 from app.engine.policy import account_policy
 from app.errors import ApiError, conflict
 from app.extensions import db
-from app.models import ACTION_TYPES, Action, LinkedInAccount
+from app.models import ACTION_TYPES, Action, Lead, LinkedInAccount
 from app.scoping import get_for_team
 
 DEFAULT_LEASE = timedelta(minutes=10)
@@ -186,7 +186,11 @@ def _offer_again(action: Action, now: datetime) -> None:
     from app.actions.effects import apply_failure
 
     action.lease_expires_at, action.started_at, action.updated_at = None, None, now
-    if action.lease_count >= MAX_LEASES:
+    lead = db.session.get(Lead, action.lead_id) if action.lead_id else None
+    if lead is not None and lead.status == "replied":
+        # The lead replied while this was in doubt: nothing more is ever sent to it.
+        action.status, action.error = "cancelled", "the lead replied"
+    elif action.lease_count >= MAX_LEASES:
         action.status, action.completed_at = "failed", now
         action.error = f"not sent after {MAX_LEASES} attempts"
         apply_failure(action, now)
