@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from app.clock import now as clock_now
 from app.extensions import db
@@ -35,6 +35,7 @@ JITTER = 0.25
 MAX_RETRY_AFTER = timedelta(hours=12)
 DEACTIVATE_AFTER_FAILING = timedelta(days=3)
 CLAIM_BATCH = 50
+SUCCESS_FLUSH_SECONDS = 1.0
 # No send starts after this many seconds of one job, and each send ends within about TOTAL_TIMEOUT:
 # a claim outlives the job that holds it only when that job died.
 DRAIN_BUDGET_SECONDS = 60
@@ -200,6 +201,51 @@ def new_sender() -> PinnedSender:
     return PinnedSender(allow_private=bool(current_app.config.get("WEBHOOKS_ALLOW_PRIVATE")))
 
 
+_SUCCESS = (
+    update(WebhookDelivery.__table__)
+    .where(WebhookDelivery.__table__.c.id == bindparam("row_id"),
+           WebhookDelivery.__table__.c.claim_token == bindparam("token"))
+    .values(status="delivered", attempts=bindparam("attempts_made"), last_attempt_at=bindparam("at"),
+            last_status_code=bindparam("code"), last_error=None, last_response_body=bindparam("body"),
+            latency_ms=bindparam("latency"), delivered_at=bindparam("at"), next_attempt_at=None,
+            claimed_until=None, claim_token=None, updated_at=bindparam("at"))
+)
+
+
+class _Successes:
+    """Successful attempts, written in one transaction at least every SUCCESS_FLUSH_SECONDS and after each
+    claimed batch: one commit per delivery would cost more than the HTTP request. A worker that dies
+    before a flush leaves those rows claimed, and they are sent again once the claim lapses."""
+
+    def __init__(self, endpoint: EndpointState):
+        self.endpoint = endpoint
+        self.rows: list[dict] = []
+        self.flushed_at = time.monotonic()
+
+    def add(self, delivery: Claimed, outcome: SendOutcome) -> None:
+        self.rows.append({
+            "row_id": delivery.id, "token": delivery.claim_token, "attempts_made": delivery.attempts + 1,
+            "at": clock_now(), "code": outcome.status_code, "body": outcome.response_body,
+            "latency": outcome.latency_ms,
+        })
+        if time.monotonic() - self.flushed_at >= SUCCESS_FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self.flushed_at = time.monotonic()
+        if not self.rows:
+            return
+        db.session.execute(_SUCCESS, self.rows)
+        if self.endpoint.failing_since is not None:
+            self.endpoint.failing_since = None
+            db.session.execute(
+                update(WebhookEndpoint).where(WebhookEndpoint.id == self.endpoint.id).values(failing_since=None)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+        self.rows = []
+
+
 def deliver_due(endpoint_id) -> dict:
     """Send this endpoint's due deliveries, oldest first, within DRAIN_BUDGET_SECONDS.
 
@@ -215,6 +261,7 @@ def deliver_due(endpoint_id) -> dict:
     endpoint = EndpointState.of(row)
     db.session.rollback()
     sender = new_sender()
+    successes = _Successes(endpoint)
     try:
         while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
             claimed = _claim(endpoint, CLAIM_BATCH)
@@ -222,19 +269,22 @@ def deliver_due(endpoint_id) -> dict:
                 return result
             for index, delivery in enumerate(claimed):
                 if time.monotonic() - started >= DRAIN_BUDGET_SECONDS:
+                    successes.flush()
                     _release(claimed[index:])
                     result["more"] = True
                     return result
                 outcome = send_one(sender, endpoint, delivery.id, delivery.event_name, delivery.event_data)
-                next_attempt = record_outcome(endpoint, delivery, outcome)
                 if outcome.ok:
+                    successes.add(delivery, outcome)
                     result["delivered"] += 1
                     continue
+                successes.flush()
                 result["failed"] += 1
-                result["retry_at"] = next_attempt
+                result["retry_at"] = record_outcome(endpoint, delivery, outcome)
                 _release(claimed[index + 1:])
                 # Other rows that were due are still due: the sweeper wakes the endpoint again soon.
                 return result
+            successes.flush()
         result["more"] = True
         return result
     finally:
