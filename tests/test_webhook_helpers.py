@@ -21,6 +21,8 @@ class Receiver:
         self.requests: list[dict] = []
         self.statuses: dict[str, list[int]] = defaultdict(list)
         self.default_status: dict[str, int] = {}
+        self.reply_headers: dict[str, dict] = {}
+        self.reply_bodies: dict[str, bytes] = {}
         self.held_paths: set[str] = set()
         self.arrived = threading.Event()
         self.release = threading.Event()
@@ -44,9 +46,11 @@ class Receiver:
                 if hold:
                     receiver.arrived.set()
                     receiver.release.wait(60)
-                reply = b"ok" if status < 300 else b"nope"
+                reply = receiver.reply_bodies.get(self.path, b"ok" if status < 300 else b"nope")
                 try:
                     self.send_response(status)
+                    for name, value in receiver.reply_headers.get(self.path, {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(reply)))
                     self.end_headers()
                     self.wfile.write(reply)

@@ -98,6 +98,21 @@ def test_test_send_answers_with_what_the_endpoint_replied(client, auth, receiver
     assert [r["headers"]["X-SocialScalr-Event"] for r in receiver.received()] == ["webhook.test"] * 2
 
 
+def test_redirects_are_not_followed_and_answers_are_read_up_to_a_cap(client, auth, receiver):
+    hook = register(client, auth, receiver.url("/moved"))
+    receiver.script("/moved", 302)
+    receiver.reply_headers["/moved"] = {"Location": receiver.url("/elsewhere")}
+    moved = client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=auth).get_json()
+    assert moved["delivered"] is False and moved["statusCode"] == 302
+    assert receiver.received("/elsewhere") == []
+
+    receiver.reply_bodies["/moved"] = b"x" * 100_000
+    big = client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=auth).get_json()
+    assert big["delivered"] is True and big["responseBody"] == "x" * 1024
+    again = client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=auth).get_json()
+    assert again["delivered"] is True
+
+
 def test_test_send_reports_an_endpoint_that_is_down(client, auth, receiver):
     url = receiver.url("/t")
     receiver.close()

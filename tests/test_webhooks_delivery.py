@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import WebhookDelivery, WebhookEvent
+from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.queueing import WEBHOOKS_QUEUE, redis_connection
 from app.webhooks.signing import verify_signature
 from tests.conftest import TEST_REDIS_URL, bearer, make_user
@@ -226,3 +227,22 @@ def test_a_rolled_back_transaction_emits_nothing(app, client, auth, user_and_tok
     assert queue.count == 1  # the commit woke the relay
     run_worker(app)
     assert [body_of(r)["data"]["lead"]["name"] for r in receiver.received()] == ["Committed"]
+
+
+def test_a_claimed_delivery_is_not_sent_by_a_second_worker_until_its_claim_lapses(app, client, auth, user_and_token,
+                                                                                 receiver):
+    from app.webhooks.delivery import CLAIM_SECONDS, EndpointState, _claim
+    from app.webhooks.relay import relay_pending_events
+
+    hook = register(client, auth, receiver.url())
+    emit_committed(user_and_token[0].team_id)
+    relay_pending_events()
+    endpoint = EndpointState.of(db.session.get(WebhookEndpoint, uuid.UUID(hook["id"])))
+
+    assert len(_claim(endpoint, 10)) == 1  # the first worker holds it
+    assert _claim(endpoint, 10) == []  # a second worker finds nothing to send
+    sweep(app)
+    run_worker(app)
+    assert receiver.received() == []
+    use_manual_clock(app).advance(seconds=CLAIM_SECONDS + 1)  # the first worker died: its claim lapses
+    assert len(_claim(endpoint, 10)) == 1
