@@ -24,6 +24,7 @@ def test_invite_done_marks_the_lead_invited_and_emits_once(app, client):
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).status == "invited"
     [event] = events("lead.invited")
+    assert set(event.data) == {"lead", "campaignId", "actionId", "text", "occurredAt"}
     assert event.data["lead"]["id"] == str(lead.id) and event.data["lead"]["status"] == "invited"
     assert event.data["campaignId"] == str(team.campaign.id) and event.data["text"] == "Hi Ada, let's connect"
     assert event.data["occurredAt"] == "2026-03-02T10:01:00.000Z"
@@ -182,6 +183,7 @@ def test_post_and_comment_done_publish_with_their_urls(app, client):
     [published] = events("post.published")
     assert published.data["post"]["id"] == str(post.id) and published.data["postUrl"] == url
     [posted] = events("comment.posted")
+    assert set(posted.data) == {"comment", "postId", "commentUrl", "actionId", "text", "occurredAt"}
     assert posted.data["comment"]["id"] == str(comment.id) and posted.data["text"] == "More on this"
 
 

@@ -61,6 +61,7 @@ def test_scraped_leads_emit_one_event_per_batch_that_added_leads(app, client):
     replay = client.post("/api/v1/extension/leads", headers=team.headers, json=batch)
     assert replay.get_json()["added"] == 0
     [event] = events("leads.scraped")
+    assert set(event.data) == {"campaignId", "count", "leads", "source", "occurredAt"}
     assert event.data["campaignId"] == str(team.campaign.id) and event.data["count"] == 2
     assert [lead["name"] for lead in event.data["leads"]] == ["Ada Lovelace", "Bob"]
     assert event.data["source"] == batch["source"]
