@@ -231,7 +231,7 @@ def test_a_rolled_back_transaction_emits_nothing(app, client, auth, user_and_tok
 
 def test_a_claimed_delivery_is_not_sent_by_a_second_worker_until_its_claim_lapses(app, client, auth, user_and_token,
                                                                                  receiver):
-    from app.webhooks.delivery import CLAIM_SECONDS, EndpointState, _claim
+    from app.webhooks.claims import CLAIM_SECONDS, EndpointState, claim_due
     from app.webhooks.relay import relay_pending_events
 
     hook = register(client, auth, receiver.url())
@@ -239,10 +239,25 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker_until_its_claim_lapse
     relay_pending_events()
     endpoint = EndpointState.of(db.session.get(WebhookEndpoint, uuid.UUID(hook["id"])))
 
-    assert len(_claim(endpoint, 10)) == 1  # the first worker holds it
-    assert _claim(endpoint, 10) == []  # a second worker finds nothing to send
+    assert len(claim_due(endpoint, 10)) == 1  # the first worker holds it
+    assert claim_due(endpoint, 10) == []  # a second worker finds nothing to send
     sweep(app)
     run_worker(app)
     assert receiver.received() == []
     use_manual_clock(app).advance(seconds=CLAIM_SECONDS + 1)  # the first worker died: its claim lapses
-    assert len(_claim(endpoint, 10)) == 1
+    assert len(claim_due(endpoint, 10)) == 1
+
+
+def test_events_and_their_log_are_pruned_after_the_retention_period(app, client, auth, user_and_token, receiver):
+    from worker.webhook_jobs import prune
+
+    hook = register(client, auth, receiver.url())
+    emit_committed(user_and_token[0].team_id)
+    run_worker(app)
+    assert prune() == {"deleted": 0}
+    assert len(deliveries(client, auth, hook["id"])) == 1
+
+    use_manual_clock(app).advance(days=31)
+    assert prune() == {"deleted": 1}
+    assert deliveries(client, auth, hook["id"]) == []
+    assert db.session.scalar(select(func.count(WebhookEvent.id))) == 0

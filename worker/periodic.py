@@ -36,6 +36,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),
         PeriodicJob(expire_action_leases, ENGINE_QUEUE, every_seconds=60),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
+        PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
     ]
 
 

@@ -70,7 +70,7 @@ def sweep() -> dict:
     Recovers from a Redis flush, a worker killed mid-job (its claims lapse) and a crash between
     a commit and its wake-up.
     """
-    from app.webhooks.delivery import endpoints_with_due_deliveries
+    from app.webhooks.claims import endpoints_with_due_deliveries
     from app.webhooks.relay import relay_pending_events
 
     relayed_total = 0
@@ -80,6 +80,19 @@ def sweep() -> dict:
         if relayed < 500:
             break
     return {"relayed": relayed_total, "woken": wake_due_endpoints(endpoints_with_due_deliveries())}
+
+
+@_webhook_job
+def prune() -> dict:
+    """Hourly: delete events (and their deliveries) past the retention period."""
+    from app.webhooks.relay import PRUNE_BATCH, prune_old_events
+
+    deleted = 0
+    while True:
+        batch = prune_old_events()
+        deleted += batch
+        if batch < PRUNE_BATCH:
+            return {"deleted": deleted}
 
 
 def wake_due_endpoints(endpoint_ids) -> int:

@@ -13,18 +13,17 @@ scheduled job wakes the endpoint at that time; the sweeper covers a lost wake-up
 import random
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, update
 
 from app.clock import now as clock_now
 from app.extensions import db
-from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from app.scoping import team_select
+from app.models import WebhookDelivery, WebhookEndpoint
+from app.webhooks.claims import DRAIN_BUDGET_SECONDS, Claimed, EndpointState, claim_due, release
 from app.webhooks.payload import build_request
-from app.webhooks.transport import TOTAL_TIMEOUT, PinnedSender, SendOutcome
+from app.webhooks.transport import PinnedSender, SendOutcome
 
 MAX_ATTEMPTS = 8
 RETRY_DELAYS = (
@@ -36,10 +35,6 @@ MAX_RETRY_AFTER = timedelta(hours=12)
 DEACTIVATE_AFTER_FAILING = timedelta(days=3)
 CLAIM_BATCH = 50
 SUCCESS_FLUSH_SECONDS = 1.0
-# No send starts after this many seconds of one job, and each send ends within about TOTAL_TIMEOUT:
-# a claim outlives the job that holds it only when that job died.
-DRAIN_BUDGET_SECONDS = 60
-CLAIM_SECONDS = DRAIN_BUDGET_SECONDS + 3 * TOTAL_TIMEOUT
 
 
 def retry_delay(attempts_made: int, retry_after_seconds: int | None = None) -> timedelta:
@@ -48,87 +43,6 @@ def retry_delay(attempts_made: int, retry_after_seconds: int | None = None) -> t
     if retry_after_seconds:
         delay = max(delay, min(timedelta(seconds=retry_after_seconds), MAX_RETRY_AFTER))
     return delay
-
-
-def _is_postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _unclaimed(now: datetime):
-    return or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed delivery, copied out of the session (rows expire at every commit)."""
-
-    id: uuid.UUID
-    attempts: int
-    claim_token: uuid.UUID
-    event_name: str
-    event_data: dict
-
-
-@dataclass
-class EndpointState:
-    id: uuid.UUID
-    team_id: uuid.UUID
-    url: str
-    secret: str
-    failing_since: datetime | None
-    active: bool = True
-
-    @classmethod
-    def of(cls, endpoint: WebhookEndpoint) -> "EndpointState":
-        return cls(endpoint.id, endpoint.team_id, endpoint.url, endpoint.secret, endpoint.failing_since,
-                   endpoint.active)
-
-
-def _claim(endpoint: EndpointState, limit: int) -> list[Claimed]:
-    now = clock_now()
-    token = uuid.uuid4()
-    due = (
-        team_select(WebhookDelivery, endpoint.team_id, WebhookDelivery.id)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending",
-               WebhookDelivery.next_attempt_at <= now, _unclaimed(now))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
-        .limit(limit)
-    )
-    if _is_postgres():
-        due = due.with_for_update(skip_locked=True)
-    ids = db.session.scalars(due).all()
-    if not ids:
-        db.session.rollback()
-        return []
-    # The WHERE repeats the conditions: on SQLite a concurrent claimer may have won some rows.
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == "pending", _unclaimed(now))
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claim_token=token)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    rows = db.session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookEvent.name, WebhookEvent.data)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.claim_token == token)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
-    ).all()
-    db.session.rollback()
-    return [Claimed(row_id, attempts, token, name, data) for row_id, attempts, name, data in rows]
-
-
-def _release(deliveries: list[Claimed]) -> None:
-    if not deliveries:
-        return
-    for delivery in deliveries:
-        db.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.claim_token == delivery.claim_token)
-            .values(claimed_until=None, claim_token=None)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.commit()
 
 
 def deactivate(endpoint_id: uuid.UUID, reason: str, now: datetime) -> None:
@@ -264,13 +178,13 @@ def deliver_due(endpoint_id) -> dict:
     successes = _Successes(endpoint)
     try:
         while time.monotonic() - started < DRAIN_BUDGET_SECONDS:
-            claimed = _claim(endpoint, CLAIM_BATCH)
+            claimed = claim_due(endpoint, CLAIM_BATCH)
             if not claimed:
                 return result
             for index, delivery in enumerate(claimed):
                 if time.monotonic() - started >= DRAIN_BUDGET_SECONDS:
                     successes.flush()
-                    _release(claimed[index:])
+                    release(claimed[index:])
                     result["more"] = True
                     return result
                 outcome = send_one(sender, endpoint, delivery.id, delivery.event_name, delivery.event_data)
@@ -281,7 +195,7 @@ def deliver_due(endpoint_id) -> dict:
                 successes.flush()
                 result["failed"] += 1
                 result["retry_at"] = record_outcome(endpoint, delivery, outcome)
-                _release(claimed[index + 1:])
+                release(claimed[index + 1:])
                 # Other rows that were due are still due: the sweeper wakes the endpoint again soon.
                 return result
             successes.flush()
@@ -290,16 +204,3 @@ def deliver_due(endpoint_id) -> dict:
     finally:
         sender.close()
         db.session.rollback()
-
-
-def endpoints_with_due_deliveries(limit: int = 1000) -> list[uuid.UUID]:
-    """Active endpoints that have a due, unclaimed pending delivery (for the sweeper)."""
-    now = clock_now()
-    return db.session.scalars(
-        select(WebhookDelivery.endpoint_id)
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now, _unclaimed(now),
-               WebhookEndpoint.active.is_(True))
-        .distinct()
-        .limit(limit)
-    ).all()

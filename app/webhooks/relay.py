@@ -3,11 +3,13 @@
 Idempotent: the unique (event_id, endpoint_id) pair and ON CONFLICT DO NOTHING make a
 second relay of the same event a no-op, and on PostgreSQL concurrent relays skip each
 other's rows (SKIP LOCKED). Only endpoints that existed when the event happened get it.
+Events and their delivery log are kept EVENT_RETENTION, then pruned.
 """
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -67,3 +69,25 @@ def relay_pending_events(limit: int = RELAY_BATCH) -> tuple[int, set[uuid.UUID]]
         _insert_ignoring_duplicates(rows)
     db.session.commit()
     return len(events), {row["endpoint_id"] for row in rows}
+
+
+EVENT_RETENTION = timedelta(days=30)
+PRUNE_BATCH = 1000
+
+
+def prune_old_events(retention: timedelta = EVENT_RETENTION, limit: int = PRUNE_BATCH) -> int:
+    """Delete events older than `retention` with their deliveries (retries end after about a day); commits.
+
+    Returns how many events were deleted; called repeatedly by the hourly job until it returns less than `limit`.
+    """
+    cutoff = clock_now() - retention
+    ids = db.session.scalars(
+        select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff, WebhookEvent.relayed_at.is_not(None))
+        .order_by(WebhookEvent.created_at).limit(limit)
+    ).all()
+    if ids:
+        # Explicit, not ON DELETE CASCADE: SQLite enforces foreign keys only when asked to.
+        db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(ids)))
+        db.session.execute(delete(WebhookEvent).where(WebhookEvent.id.in_(ids)))
+    db.session.commit()
+    return len(ids)
