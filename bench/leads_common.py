@@ -82,10 +82,11 @@ class Server:
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                requests.get(self.url + "/api/v1/openapi.json", timeout=2)
+                requests.get(self.url + "/api/v1/openapi.json", timeout=10)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
+        self.process.terminate()
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc):

@@ -33,9 +33,9 @@ def load(team_id, campaign_ids, total: int) -> float:
             INSERT INTO leads (id, team_id, campaign_id, name, first_name, last_name, profile_url, title, company,
                                location, status, tags, custom_fields, messages_sent, created_at, updated_at,
                                change_seq)
-            SELECT gen_random_uuid(), %s, ({campaigns})[1 + i % {len(campaign_ids)}], 'Lead Person ' || i, 'Lead',
+            SELECT gen_random_uuid(), %s, ({campaigns})[1 + i %% {len(campaign_ids)}], 'Lead Person ' || i, 'Lead',
                    'Person ' || i, 'https://www.linkedin.com/in/lead-' || i || '/', 'Founder & CEO',
-                   'Company ' || (i % 997), 'London', ({statuses})[1 + (i / {len(campaign_ids)}) % 8], '[]', '{{}}',
+                   'Company ' || (i %% 997), 'London', ({statuses})[1 + (i / {len(campaign_ids)}) %% 8], '[]', '{{}}',
                    0, now() - make_interval(secs => {total} - i), now() - make_interval(secs => {total} - i), i
             FROM generate_series(1, {total}) AS i""", (team_id,))
         connection.execute("ALTER TABLE leads ENABLE TRIGGER leads_stamp_change")

@@ -1,8 +1,10 @@
 """Leads: the documented bulk add and list, validation, URL normalisation and dedupe, by-id, isolation."""
 
 import pytest
+import sqlalchemy as sa
 
 from app.errors import ApiError
+from app.extensions import db
 from app.leads.service import normalize_profile_url
 from tests.conftest import bearer, make_user
 
@@ -150,3 +152,15 @@ def test_other_teams_leads_are_404_everywhere(client, auth):
                                                                      "x.csv")})
     assert imported.status_code == 404
     assert client.get(url, headers=auth).get_json()["notes"] is None
+
+
+def test_fast_list_dump_matches_the_lead_schema(client, auth):
+    from app.leads.schemas import LeadListSchema, LeadSchema
+    from app.models import Lead
+
+    campaign_id = new_campaign(client, auth)
+    add(client, auth, campaign_id, [{"name": "Ada King", "profileUrl": "linkedin.com/in/ada", "tags": ["x"],
+                                     "customFields": {"k": "v"}, "title": "CTO"}])
+    lead = db.session.scalars(sa.select(Lead)).one()
+    lead.invited_at = lead.created_at
+    assert LeadListSchema().dump({"leads": [lead]})["leads"] == [LeadSchema().dump(lead)]

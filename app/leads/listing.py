@@ -45,20 +45,25 @@ def _settled(statement):
     return statement  # SQLite serialises writers: every visible stamp is below any future one.
 
 
+def _rows(statement) -> list:
+    """Plain rows (attribute access by column name), not ORM objects: a 500-lead page is read-only."""
+    return db.session.execute(statement.with_only_columns(*Lead.__table__.columns)).all()
+
+
 def list_leads(team_id, query: dict) -> dict:
     statement = leads_of_campaign_query(team_id, query.get("campaignId"), query.get("status"))
     limit = query["limit"]
     syncing = "cursor" in query or "updatedSince" in query
     if not syncing:
         statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
-        return {"leads": db.session.scalars(statement).all()}
+        return {"leads": _rows(statement)}
     if "updatedSince" in query:
         statement = statement.where(Lead.updated_at >= query["updatedSince"])
     if "cursor" in query:
         seq, lead_id = decode_cursor(query["cursor"])
         statement = statement.where(or_(Lead.change_seq > seq, and_(Lead.change_seq == seq, Lead.id > lead_id)))
     statement = _settled(statement).order_by(Lead.change_seq, Lead.id).limit(limit)
-    leads = db.session.scalars(statement).all()
+    leads = _rows(statement)
     if leads:
         next_cursor = encode_cursor(leads[-1].change_seq, leads[-1].id)
     else:

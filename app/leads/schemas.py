@@ -1,5 +1,7 @@
 """Leads on the wire: what the API shows, and what a client may send."""
 
+from datetime import UTC
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.common.casing import CamelOrSnakeSchema
@@ -92,8 +94,51 @@ class LeadListQuerySchema(CamelOrSnakeSchema):
                            metadata={"description": "the nextCursor of the previous page"})
 
 
+def _iso_z(value) -> str:
+    # The same text as UtcDateTime, without building a field per value.
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class FastLeadList(fields.List):
+    """Dumps exactly like List(Nested(LeadSchema)), without marshmallow's per-field calls.
+
+    A 500-lead page spent most of its time in marshmallow; the plan below is built once from
+    LeadSchema's own fields, so the two cannot drift apart.
+    """
+
+    _plan = None
+
+    @classmethod
+    def plan(cls):
+        if cls._plan is None:
+            plan = []
+            for name, field in LeadSchema().fields.items():
+                if isinstance(field, UtcDateTime):
+                    convert = _iso_z
+                elif isinstance(field, fields.UUID):
+                    convert = str
+                else:
+                    convert = None
+                plan.append((field.data_key or name, field.attribute or name, convert))
+            cls._plan = plan
+        return cls._plan
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        plan = self.plan()
+        rows = []
+        for lead in value:
+            row = {}
+            for key, attribute, convert in plan:
+                item = getattr(lead, attribute)
+                row[key] = convert(item) if convert is not None and item is not None else item
+            rows.append(row)
+        return rows
+
+
 class LeadListSchema(Schema):
-    leads = fields.List(fields.Nested(LeadSchema))
+    leads = FastLeadList(fields.Nested(LeadSchema))
     nextCursor = fields.String(allow_none=True, metadata={
         "description": "pass as `cursor` for the next page; present whenever a cursor or updatedSince was given"})
 
