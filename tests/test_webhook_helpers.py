@@ -14,6 +14,11 @@ from app.queueing import WEBHOOKS_QUEUE, redis_connection
 from app.webhooks.outbox import emit
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a sender killed mid-request resets its connection: expected in these tests
+
+
 class Receiver:
     """Records every request (path, headers, raw body) and answers with scripted statuses per path (else 200)."""
 
@@ -57,7 +62,7 @@ class Receiver:
                 except OSError:
                     pass  # the sender died while we held the request
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
