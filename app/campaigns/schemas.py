@@ -115,6 +115,23 @@ class CampaignSchema(Schema):
     updatedAt = UtcDateTime(attribute="updated_at")
 
 
+class CampaignAnalyticsSchema(Schema):
+    leadsByStatus = fields.Dict(keys=fields.String(), values=fields.Integer())
+    invited = fields.Integer()
+    accepted = fields.Integer()
+    replied = fields.Integer()
+    acceptanceRate = fields.Float(allow_none=True, metadata={"description": "accepted / invited"})
+    replyRate = fields.Float(allow_none=True, metadata={"description": "replied / accepted"})
+    recentAcceptanceRate = fields.Float(allow_none=True, metadata={"description": "over the last 50 invites"})
+    invitesThrottled = fields.Boolean(metadata={"description": "invites halved: recent acceptance below 20%"})
+    actionsDoneToday = fields.Dict(keys=fields.String(), values=fields.Integer())
+    limitsLeftToday = fields.Dict(allow_none=True, metadata={"description": "invites and messages left today"})
+
+
+class CampaignDetailSchema(CampaignSchema):
+    analytics = fields.Nested(CampaignAnalyticsSchema)
+
+
 class CampaignListSchema(Schema):
     campaigns = fields.List(fields.Nested(CampaignSchema))
 

@@ -53,8 +53,14 @@ def list_campaigns(team_id) -> list[Campaign]:
     return _attach_counts(team_id, list(campaigns))
 
 
-def get_campaign(team_id, campaign_id) -> Campaign:
-    return _attach_counts(team_id, [get_for_team(Campaign, team_id, campaign_id, "campaign")])[0]
+def get_campaign(team_id, campaign_id, with_analytics: bool = False) -> Campaign:
+    campaign = _attach_counts(team_id, [get_for_team(Campaign, team_id, campaign_id, "campaign")])[0]
+    if with_analytics:
+        from app import clock
+        from app.analytics.service import campaign_analytics
+
+        campaign.analytics = campaign_analytics(campaign, clock.now())
+    return campaign
 
 
 def create_campaign(team_id, data: dict) -> Campaign:
@@ -83,6 +89,11 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
         raise ApiError(409, "an archived campaign cannot be edited")
     if "status" in changes:
         _check_transition(campaign, changes["status"])
+        if campaign.status == "active" and changes["status"] != "active":
+            from app import clock
+            from app.engine.planner import withdraw_campaign_actions
+
+            withdraw_campaign_actions(campaign.id, clock.now())
         campaign.status = changes["status"]
     if "templates" in changes:
         templates = changes["templates"] or {}

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app.campaigns import service
 from app.campaigns.schemas import (
+    CampaignDetailSchema,
     CampaignInputSchema,
     CampaignListSchema,
     CampaignSchema,
@@ -37,10 +38,10 @@ def create_campaign(data):
 
 
 @blueprint.get("/<campaign_id>")
-@blueprint.response(200, CampaignSchema)
+@blueprint.response(200, CampaignDetailSchema)
 def get_campaign(campaign_id):
-    """One campaign, with its lead counts by status."""
-    return service.get_campaign(g.team_id, campaign_id)
+    """One campaign, with its lead counts by status and its analytics (rates, actions today, limits left)."""
+    return service.get_campaign(g.team_id, campaign_id, with_analytics=True)
 
 
 @blueprint.patch("/<campaign_id>")

@@ -53,24 +53,29 @@ def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> T
 
 
 def withdraw_unusable_actions(now: datetime) -> int:
-    """Cancel pending actions of inactive campaigns, and paced actions whose day has passed.
+    """Cancel pending actions of campaigns that are no longer active."""
+    return _cancel_pending(Action.campaign_id.in_(select(Campaign.id).where(Campaign.status != "active")), now)
 
-    Their leads get a next step of `now`, so a resumed campaign continues where it stopped.
-    """
-    inactive = select(Campaign.id).where(Campaign.status != "active")
-    stale_before = now - timedelta(hours=20)
-    condition = (Action.status == "pending") & (
-        Action.campaign_id.in_(inactive) | (Action.type.in_(PACED_ACTION_TYPES) & (Action.due_at < stale_before))
-    )
+
+def withdraw_campaign_actions(campaign_id, now: datetime) -> int:
+    """A campaign stopped being active: its pending actions are withdrawn at once (not at the next tick)."""
+    return _cancel_pending(Action.campaign_id == campaign_id, now)
+
+
+def _cancel_pending(condition, now: datetime) -> int:
+    """Cancel matching pending actions; their leads get a next step of `now`, so planning resumes from there."""
+    condition = (Action.status == "pending") & condition
     lead_ids = db.session.scalars(select(Action.lead_id).where(condition, Action.lead_id.is_not(None))).all()
     result = db.session.execute(
         update(Action).where(condition).values(status="cancelled", error="withdrawn by the planner", updated_at=now)
+        .execution_options(synchronize_session=False)
     )
     if lead_ids:
         db.session.execute(
             update(Lead)
             .where(Lead.id.in_(lead_ids), Lead.status.in_(("queued", "connected", "messaged")))
             .values(next_step_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
     return result.rowcount or 0
 
@@ -193,6 +198,9 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
         return 0
     policy = account_policy(account, now)
     campaigns = campaigns_of_account(account)
+    # Paced actions planned for an earlier day and never leased are planned again within today's caps.
+    _cancel_pending((Action.account_id == account.id) & Action.type.in_(PACED_ACTION_TYPES)
+                    & (Action.due_at < policy.day_window(now)[0]), now)
     last_due = db.session.scalar(
         select(func.max(Action.due_at)).where(
             Action.account_id == account.id,
