@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from dotenv import load_dotenv
+from flask import current_app
 
 
 def _flag(value: str | None) -> bool:
@@ -32,12 +33,17 @@ def settings_from_environment(instance_path: str) -> dict:
     }
 
 
+def per_token_budget() -> str:
+    return f"{current_app.config['RATELIMIT_PER_MINUTE']}/minute"
+
+
 def derived_settings(config: dict) -> dict:
     """Settings that follow from others, computed after test overrides are applied."""
     return {
         "RATELIMIT_STORAGE_URI": config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"] or "memory://",
-        # One budget per token shared by every endpoint (application-wide, not per route).
-        "RATELIMIT_APPLICATION": f"{config['RATELIMIT_PER_MINUTE']}/minute",
+        # One budget per token shared by every endpoint (application-wide, not per route). A callable, read per
+        # request: the process has one limiter object, which keeps the first app's limit string otherwise.
+        "RATELIMIT_APPLICATION": per_token_budget,
         "RATELIMIT_HEADERS_ENABLED": True,
         # A Redis outage must not take the API down with it; the limiter falls back to memory.
         "RATELIMIT_SWALLOW_ERRORS": True,

@@ -1,4 +1,6 @@
-from tests.conftest import bearer, make_user
+import pytest
+
+from tests.conftest import _make_app, bearer, make_user
 
 
 def test_61st_request_in_a_minute_is_429_with_headers(client):
@@ -33,3 +35,19 @@ def test_unauthenticated_requests_are_limited_by_address(client):
     for _ in range(60):
         assert client.get("/api/v1/me").status_code == 401
     assert client.get("/api/v1/me").status_code == 429
+
+
+@pytest.fixture
+def generous_app(database_urls):
+    yield from _make_app(database_urls["postgres"], RATELIMIT_PER_MINUTE=500)
+
+
+def test_the_configured_budget_applies_even_after_another_app_was_made(generous_app):
+    # RATELIMIT_PER_MINUTE is read per request: earlier apps of this process (other tests) used 60.
+    client = generous_app.test_client()
+    _, token = make_user()
+    for _ in range(100):
+        response = client.get("/api/v1/me", headers=bearer(token))
+        assert response.status_code == 200
+    assert response.headers["X-RateLimit-Limit"] == "500"
+    assert response.headers["X-RateLimit-Remaining"] == "400"
