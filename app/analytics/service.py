@@ -31,9 +31,9 @@ def campaign_analytics(campaign, now: datetime) -> dict:
         team_select(Lead, campaign.team_id, func.count(Lead.invited_at), func.count(Lead.connected_at),
                     func.count(Lead.replied_at)).where(Lead.campaign_id == campaign.id)
     ).one()
-    from app.engine.assignment import campaigns_of_account, default_account_ids
+    from app.engine.assignment import campaign_account_id, campaigns_of_account
 
-    account_id = getattr(campaign, "linkedin_account_id", None) or default_account_ids().get(campaign.team_id)
+    account_id = campaign_account_id(campaign)
     account = db.session.get(LinkedInAccount, account_id) if account_id else None
     done_today, limits_left = {}, None
     if account is not None:

@@ -8,14 +8,16 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Campaign, LinkedInAccount
+from app.scoping import team_select
+
+# A team's default account comes first: seen most recently, then the oldest (ties by id, so both reads agree).
+_DEFAULT_FIRST = (LinkedInAccount.last_seen_at.desc().nulls_last(), LinkedInAccount.created_at, LinkedInAccount.id)
 
 
 def default_account_ids() -> dict:
     """team_id -> id of the account whose extension was seen most recently."""
     rows = db.session.execute(
-        select(LinkedInAccount.team_id, LinkedInAccount.id).order_by(
-            LinkedInAccount.team_id, LinkedInAccount.last_seen_at.desc().nulls_last(), LinkedInAccount.created_at
-        )
+        select(LinkedInAccount.team_id, LinkedInAccount.id).order_by(LinkedInAccount.team_id, *_DEFAULT_FIRST)
     ).all()
     defaults = {}
     for team_id, account_id in rows:
@@ -23,8 +25,20 @@ def default_account_ids() -> dict:
     return defaults
 
 
+def default_account_id(team_id):
+    """The id of this team's default account (seen most recently), or None without accounts."""
+    return db.session.scalar(
+        team_select(LinkedInAccount, team_id, LinkedInAccount.id).order_by(*_DEFAULT_FIRST).limit(1)
+    )
+
+
+def campaign_account_id(campaign):
+    """The id of the account that works this campaign: the one it names, else its team's default."""
+    return campaign.linkedin_account_id or default_account_id(campaign.team_id)
+
+
 def _assigned(campaign, defaults: dict):
-    return getattr(campaign, "linkedin_account_id", None) or defaults.get(campaign.team_id)
+    return campaign.linkedin_account_id or defaults.get(campaign.team_id)
 
 
 def campaign_account_ids() -> dict:
@@ -35,7 +49,7 @@ def campaign_account_ids() -> dict:
 
 
 def campaigns_of_account(account) -> list:
-    defaults = default_account_ids()
+    defaults = {account.team_id: default_account_id(account.team_id)}
     campaigns = db.session.scalars(
         select(Campaign)
         .where(Campaign.team_id == account.team_id, Campaign.status == "active")

@@ -57,6 +57,9 @@ class Campaign(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     templates: Mapped[dict] = mapped_column(JSON, default=dict)
     # Per-campaign limits and pacing (the engine reads them; the API shows them).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The LinkedIn account that works it; none = the team's default account (app/engine/assignment.py).
+    linkedin_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("linkedin_accounts.id", ondelete="SET NULL"), index=True)
 
 
 class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
