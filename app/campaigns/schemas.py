@@ -77,6 +77,9 @@ class CampaignInputSchema(CamelOrSnakeSchema):
     targeting = fields.Nested(TargetingSchema, metadata={"example": {"titleKeywords": ["founder", "ceo"]}})
     templates = fields.Nested(TemplatesSchema, metadata={"example": {"note": "Hi {{first_name}}, ..."}})
     settings = fields.Nested(SettingsSchema, metadata={"example": {"invitesPerDay": 20, "messagesPerDay": 50}})
+    linkedinAccountId = fields.UUID(allow_none=True, metadata={
+        "description": "one of your LinkedIn accounts (GET /api/v1/accounts) to work this campaign; "
+                       "null or absent: the team's default account"})
 
 
 class CampaignUpdateSchema(CampaignInputSchema):
@@ -109,6 +112,8 @@ class CampaignSchema(Schema):
     targeting = fields.Dict()
     templates = fields.Dict()
     settings = fields.Dict()
+    linkedinAccountId = fields.UUID(attribute="linkedin_account_id", allow_none=True,
+                                    metadata={"description": "null: worked by the team's default account"})
     stats = fields.Function(_stats, metadata={"description": "lead counts by status, and total",
                                               "example": {"new": 3, "invited": 2, "total": 5}})
     createdAt = UtcDateTime(attribute="created_at")

@@ -4,7 +4,7 @@ from sqlalchemy import delete, func, select, update
 
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Action, Campaign, Lead
+from app.models import Action, Campaign, Lead, LinkedInAccount
 from app.models.types import utcnow
 from app.scoping import get_for_team, team_select
 from app.templating import CONNECTION_NOTE_MAX, MESSAGE_MAX, lead_values, render_report, validate_template
@@ -69,10 +69,23 @@ def create_campaign(team_id, data: dict) -> Campaign:
     campaign = Campaign(
         team_id=team_id, name=data["name"], status=data.get("status") or "draft", search_url=data.get("searchUrl"),
         targeting=data.get("targeting") or {}, templates=templates, settings=data.get("settings") or {},
+        linkedin_account_id=_team_account_id(team_id, data.get("linkedinAccountId")),
     )
     db.session.add(campaign)
     db.session.flush()
     return _attach_counts(team_id, [campaign])[0]
+
+
+def _team_account_id(team_id, account_id):
+    """The id of one of the team's LinkedIn accounts (None: the team's default), else 400."""
+    if account_id is None:
+        return None
+    found = db.session.scalar(team_select(LinkedInAccount, team_id, LinkedInAccount.id)
+                              .where(LinkedInAccount.id == account_id))
+    if found is None:
+        raise ApiError(400, "linkedinAccountId: no LinkedIn account with this id in your team "
+                            "(see GET /api/v1/accounts)")
+    return found
 
 
 def _check_transition(campaign: Campaign, target: str) -> None:
@@ -105,6 +118,15 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
         campaign.search_url = changes["searchUrl"]
     if "targeting" in changes:
         campaign.targeting = changes["targeting"] or {}
+    if "linkedinAccountId" in changes:
+        account_id = _team_account_id(team_id, changes["linkedinAccountId"])
+        if account_id != campaign.linkedin_account_id:
+            # Pending actions were planned for the old account: withdrawn, so the new one plans them.
+            from app import clock
+            from app.engine.planner import withdraw_campaign_actions
+
+            campaign.linkedin_account_id = account_id
+            withdraw_campaign_actions(campaign.id, clock.now())
     if "settings" in changes:
         # Partial: only the limits given change; null settings resets to the defaults.
         campaign.settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
