@@ -45,6 +45,7 @@ API_BLUEPRINTS = (
     "app.comments.views",
     "app.webhooks.views",
     "app.analytics.views",
+    "app.accounts.views",
     "extension_bridge.views",
 )
 

@@ -37,3 +37,16 @@ def pause_state(account, now: datetime) -> dict:
         "invitesPausedUntil": utc_iso(account.invites_paused_until) if paused else None,
         "reason": account.pause_reason if paused else None,
     }
+
+
+def effective_limits(policy) -> dict:
+    """The limits in force now (after warm-up), working hours and gaps, as the REST API shows them."""
+    return {
+        "invitesPerDay": policy.invites_per_day,
+        "invitesPerWeek": policy.invites_per_week,
+        "messagesPerDay": policy.messages_per_day,
+        "warmupFraction": round(policy.warmup_fraction, 4),
+        "workingHours": {"start": policy.work_start.strftime("%H:%M"), "end": policy.work_end.strftime("%H:%M"),
+                         "days": sorted(policy.work_days)},
+        "gapMinutes": {"min": policy.gap_minutes[0], "max": policy.gap_minutes[1]},
+    }

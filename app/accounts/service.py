@@ -1,4 +1,5 @@
-"""Registering the team's LinkedIn accounts from the extension's heartbeat, and pausing them on LinkedIn's refusals.
+"""The team's LinkedIn accounts: registered by the extension's heartbeat, paused on LinkedIn's refusals,
+listed and configured (time zone, limits, working hours) through the REST API.
 
 The extension names the account it acts as on every call after the heartbeat: the
 `X-LinkedIn-Account` header (or an `accountId` query parameter) carries the id the
@@ -6,7 +7,7 @@ heartbeat answered. A team with a single account may leave it out.
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
@@ -87,3 +88,100 @@ def pause_invites_for_limit(account: LinkedInAccount, error_code: str, now: date
     if not account.invites_paused_until or account.invites_paused_until < until:
         account.invites_paused_until = until
     account.pause_reason = f"LinkedIn refused an invite: {error_code}"
+
+
+LIST_LIMIT = 200
+# Settings holding an object: a PATCH merges their keys too ({"workingHours": {"end": "17:00"}} keeps start, days).
+NESTED_SETTINGS = ("workingHours", "gapMinutes")
+
+
+def _describe(account: LinkedInAccount, now: datetime, default_id) -> LinkedInAccount:
+    """Attach what the API shows beyond the columns: effective limits, what is left today, the pause, isDefault."""
+    from app.accounts.limits import effective_limits, invites_paused
+    from app.engine.planner import remaining_capacity
+    from app.engine.policy import account_policy
+
+    policy = account_policy(account, now)
+    account.limits = effective_limits(policy)
+    account.limits_left_today = remaining_capacity(account, policy, now)
+    paused = invites_paused(account, now)
+    account.paused_until = account.invites_paused_until if paused else None
+    account.paused_reason = account.pause_reason if paused else None
+    account.is_default = account.id == default_id
+    return account
+
+
+def list_accounts(team_id: uuid.UUID, now: datetime) -> list[LinkedInAccount]:
+    """The team's accounts, oldest first, each with its limits now."""
+    from app.engine.assignment import default_account_id
+
+    accounts = db.session.scalars(
+        team_select(LinkedInAccount, team_id).order_by(LinkedInAccount.created_at, LinkedInAccount.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    default_id = default_account_id(team_id)
+    return [_describe(account, now, default_id) for account in accounts]
+
+
+def get_account(team_id: uuid.UUID, account_id, now: datetime) -> LinkedInAccount:
+    from app.engine.assignment import default_account_id
+
+    account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account")
+    return _describe(account, now, default_account_id(team_id))
+
+
+def update_account(team_id: uuid.UUID, account_id, changes: dict, now: datetime) -> LinkedInAccount:
+    """Change the time zone and merge settings; when the rules change, the account's pending invites, messages
+    and withdrawals are withdrawn so the next tick plans them under the new ones. A pause holds whatever
+    changes."""
+    from app.engine.assignment import default_account_id
+    from app.engine.planner import withdraw_account_actions
+
+    account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account", for_update=True)
+    before = (account.timezone, account.settings or {})
+    if "timezone" in changes:
+        account.timezone = check_timezone(changes["timezone"])
+    if "settings" in changes:
+        account.settings = merge_settings(account.settings or {}, changes["settings"])
+    if (account.timezone, account.settings or {}) != before:
+        withdraw_account_actions(account.id, now)
+    db.session.flush()
+    return _describe(account, now, default_account_id(team_id))
+
+
+def merge_settings(stored: dict, given: dict | None) -> dict:
+    """`given` (validated by the schema) merged into `stored`; None resets to the defaults. Checks what needs
+    both old and new values: working hours end after they start, and the gap's min is at most its max."""
+    from app.engine.policy import DEFAULT_GAP_MINUTES, DEFAULT_WORKING_HOURS
+
+    if given is None:
+        return {}
+    merged = dict(stored)
+    for key, value in given.items():
+        if key in NESTED_SETTINGS:
+            current = stored.get(key) if isinstance(stored.get(key), dict) else {}
+            value = {**current, **value}
+        merged[key] = value
+    if "workingHours" in given:
+        hours = {**DEFAULT_WORKING_HOURS, **merged["workingHours"]}
+        if _clock_time(hours, "end") <= _clock_time(hours, "start"):
+            named = "end" if "end" in given["workingHours"] else "start"
+            other = "start" if named == "end" else "end"
+            relation = "after" if named == "end" else "before"
+            raise ApiError(400, f"settings.workingHours.{named}: must be {relation} {other} ({hours[other]})")
+    if "gapMinutes" in given:
+        gap = {"min": DEFAULT_GAP_MINUTES[0], "max": DEFAULT_GAP_MINUTES[1], **merged["gapMinutes"]}
+        if gap["min"] > gap["max"]:
+            if "max" in given["gapMinutes"]:
+                raise ApiError(400, f"settings.gapMinutes.max: must be at least min ({gap['min']})")
+            raise ApiError(400, f"settings.gapMinutes.min: must be at most max ({gap['max']})")
+    return merged
+
+
+def _clock_time(hours: dict, key: str) -> time:
+    from app.engine.policy import DEFAULT_WORKING_HOURS
+
+    try:
+        return time.fromisoformat(hours[key])
+    except (TypeError, ValueError):  # stored by other means than this API: the policy uses the default then
+        return time.fromisoformat(DEFAULT_WORKING_HOURS[key])

@@ -62,6 +62,12 @@ def withdraw_campaign_actions(campaign_id, now: datetime) -> int:
     return _cancel_pending(Action.campaign_id == campaign_id, now)
 
 
+def withdraw_account_actions(account_id, now: datetime) -> int:
+    """An account's limits, working hours or time zone changed: its pending paced actions are withdrawn, so
+    the next tick plans them again under the new rules."""
+    return _cancel_pending((Action.account_id == account_id) & Action.type.in_(PACED_ACTION_TYPES), now)
+
+
 def _cancel_pending(condition, now: datetime) -> int:
     """Cancel matching pending actions; their leads get a next step of `now`, so planning resumes from there."""
     condition = (Action.status == "pending") & condition
