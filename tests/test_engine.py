@@ -56,6 +56,7 @@ def test_new_leads_are_qualified_by_targeting_and_one_campaign_per_person(app, c
     _leads(team, 1, title="Co-Founder", prefix="match")
     _leads(team, 1, title="Engineer", prefix="nomatch")
     _leads(team, 1, title="Assistant to the CEO", prefix="excluded")
+    team.clock.advance(seconds=1)  # the earlier scraped lead wins
     _leads(team, 1, title="Founder", campaign=other, prefix="match")  # the same person in another campaign
     report = _tick(team)
     by_url = {(lead.campaign_id, lead.profile_url): lead for lead in db.session.scalars(select(Lead))}

@@ -8,7 +8,10 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Row timestamps follow the service's one clock (`app.clock`), which tests and simulations can move."""
+    from app import clock
+
+    return clock.now()
 
 
 def new_id() -> uuid.UUID:
