@@ -48,13 +48,13 @@ class ExtensionSimulator:
     def __init__(self, url: str, token: str, *, accept_rate: float = 0.3, reply_rate: float = 0.1,
                  duration: float = 60.0, speed: float = 1.0, leads: int = 10, campaign_id: str | None = None,
                  profile_url: str = "https://www.linkedin.com/in/simulated-sender/", seed: int | None = None,
-                 log=print):
+                 timezone: str = "UTC", log=print):
         self.base = url.rstrip("/") + "/api/v1"
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.accept_rate, self.reply_rate = accept_rate, reply_rate
         self.duration, self.speed, self.lead_count = duration, max(speed, 0.001), leads
-        self.campaign_id, self.profile_url = campaign_id, profile_url
+        self.campaign_id, self.profile_url, self.timezone = campaign_id, profile_url, timezone
         self.rng = random.Random(seed)
         self.log = log
         self.stats = Stats()
@@ -62,7 +62,7 @@ class ExtensionSimulator:
         self.clock_offset = timedelta(0)
         # What this "browser" really did: a verify step is answered from it.
         self.performed: set[str] = set()
-        self.observations: list[tuple[float, dict]] = []
+        self.observations: list[tuple[datetime, dict]] = []
 
     # HTTP -------------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -85,7 +85,7 @@ class ExtensionSimulator:
     # The protocol -----------------------------------------------------------------------
     def heartbeat(self) -> dict:
         answer = self._json("POST", "/extension/heartbeat", json={
-            "extensionVersion": "simulator-1.0", "timezone": "UTC",
+            "extensionVersion": "simulator-1.0", "timezone": self.timezone,
             "linkedinAccount": {"profileUrl": self.profile_url, "name": "Simulated Sender"}})
         self.session.headers["X-LinkedIn-Account"] = answer["accountId"]
         self.poll_interval, self.lease_seconds = answer["pollIntervalSeconds"], answer["leaseSeconds"]
@@ -175,12 +175,15 @@ class ExtensionSimulator:
             kind = "reply_received"
         else:
             return
-        delay = self.rng.uniform(1, 3) * self.poll_interval
-        self.observations.append((time.monotonic() + delay / self.speed,
+        self.observations.append((self.server_now() + self.observation_delay(kind),
                                   {"type": kind, "profileUrl": lead["profileUrl"]}))
 
+    def observation_delay(self, kind: str) -> timedelta:
+        """How long after an action the person answers (server time): a few polls, here."""
+        return timedelta(seconds=self.rng.uniform(1, 3) * self.poll_interval / self.speed)
+
     def observe_due(self) -> None:
-        now = time.monotonic()
+        now = self.server_now()
         due = [item for item in self.observations if item[0] <= now]
         self.observations = [item for item in self.observations if item[0] > now]
         for _, body in due:
