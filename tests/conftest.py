@@ -21,7 +21,8 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def pg_url(database: str = PG_TEST_DB) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+    # A throwaway database: commits need not wait for the disk (the suite commits a great deal).
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database + "?options=-c%20synchronous_commit%3Doff"
 
 
 def _recreate_pg_database():
