@@ -321,3 +321,47 @@ def test_an_action_planned_for_an_earlier_day_is_not_done_today(app, client):
     assert team.poll() == []
     _tick(team)  # yesterday's plan is withdrawn and today's made, inside today's cap
     assert {a.due_at.date() for a in _actions("invite", "pending")} == {datetime(2026, 3, 3).date()}
+
+
+def test_a_campaigns_own_weekly_invite_and_daily_message_caps(app, client):
+    app.config["RATELIMIT_PER_MINUTE"] = 10_000  # this extension polls every simulated 15 minutes
+    team = Team(app, client)
+    _settled(team, invitesPerDay=20, messagesPerDay=50, gapMinutes={"min": 0, "max": 0})
+    team.campaign.settings = {"invitesPerWeek": 5, "messagesPerDay": 3}
+    team.campaign.templates = {"note": "Hi {{first_name}}", "message": "Thanks {{first_name}}"}
+    db.session.commit()
+    _leads(team, 10)
+    for index in range(6):
+        db.session.add(Lead(team_id=team.team_id, campaign_id=team.campaign.id, name=f"Friend {index}",
+                            profile_url=f"https://www.linkedin.com/in/friend-{index}/", status="connected",
+                            connected_at=team.clock() - timedelta(days=2), next_step_at=team.clock(),
+                            tags=[], custom_fields={}))
+    db.session.commit()
+    done = []
+    for _ in range(3 * 24 * 4):  # Monday 10:00 to Thursday 10:00, every 15 minutes: plan, then do what is due
+        _tick(team, minutes=15)
+        done += [(team.clock().date(), leased["type"]) for leased in _perform_due(team)]
+    # The campaign's week allows 5 invites, though the account could send 20 a day.
+    assert sum(1 for _, kind in done if kind == "invite") == 5
+    # 6 first messages at 3 a day (Monday: none before the first tick of the message step).
+    messages = sorted(day.isoformat() for day, kind in done if kind == "message")
+    assert len(messages) == 6 and max(messages.count(day) for day in messages) == 3, messages
+
+
+def test_invites_younger_than_three_days_do_not_count_against_the_acceptance_rate(app, client):
+    team = Team(app, client)
+    _settled(team, invitesPerDay=20, gapMinutes={"min": 0, "max": 0})
+    now = team.clock()
+    for index in range(60):  # sent yesterday, not answered yet: no verdict on them
+        db.session.add(Lead(team_id=team.team_id, campaign_id=team.campaign.id, name=f"Fresh {index}",
+                            profile_url=f"https://www.linkedin.com/in/fresh-{index}/", status="invited",
+                            invited_at=now - timedelta(days=1), next_step_at=now + timedelta(days=20),
+                            tags=[], custom_fields={}))
+    db.session.commit()
+    _leads(team, 30)
+    for _ in range(200):
+        _tick(team, minutes=3)
+    assert len(_actions("invite")) == 20
+    analytics = client.get(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers).get_json()
+    assert analytics["analytics"]["invitesThrottled"] is False
+    assert analytics["analytics"]["recentAcceptanceRate"] is None

@@ -11,7 +11,7 @@ from app.common.fields import utc_iso
 
 def remaining_today(account, now: datetime) -> dict:
     """Today's remaining invites and messages in the account's time zone, and its caps."""
-    from app.engine.planner import remaining_capacity
+    from app.engine.counts import remaining_capacity
     from app.engine.policy import account_policy
 
     policy = account_policy(account, now)

@@ -98,7 +98,7 @@ NESTED_SETTINGS = ("workingHours", "gapMinutes")
 def _describe(account: LinkedInAccount, now: datetime, default_id) -> LinkedInAccount:
     """Attach what the API shows beyond the columns: effective limits, what is left today, the pause, isDefault."""
     from app.accounts.limits import effective_limits, invites_paused
-    from app.engine.planner import remaining_capacity
+    from app.engine.counts import remaining_capacity
     from app.engine.policy import account_policy
 
     policy = account_policy(account, now)

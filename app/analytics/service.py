@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.engine.planner import COUNTED_ACTION_STATUSES, acceptance_rate, remaining_capacity
+from app.engine.counts import acceptance_rate, remaining_capacity
 from app.engine.policy import account_policy
 from app.extensions import db
 from app.models import Action, Lead, LinkedInAccount, Post
@@ -48,7 +48,7 @@ def campaign_analytics(campaign, now: datetime) -> dict:
             ).all()
         )
         limits_left = remaining_capacity(account, policy, now) if campaign in campaigns_of_account(account) else None
-    recent_rate = acceptance_rate(campaign.id)
+    recent_rate = acceptance_rate(campaign.id, now)
     return {
         "leadsByStatus": counts,
         "invited": invited,
@@ -96,4 +96,4 @@ def overview(team_id, period: str, now: datetime) -> dict:
             "daily": daily}
 
 
-__all__ = ["COUNTED_ACTION_STATUSES", "PERIODS", "campaign_analytics", "overview"]
+__all__ = ["PERIODS", "campaign_analytics", "overview"]

@@ -15,15 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app import clock
+from app.engine.counts import COUNTED_ACTION_STATUSES, remaining_capacity
 from app.engine.locks import lock_row, try_transaction_lock
-from app.engine.policy import ACCEPTANCE_SAMPLE, AccountPolicy, account_policy, campaign_daily_invites
+from app.engine.policy import AccountPolicy, account_policy
 from app.engine.publishing import plan_posts_and_comments
-from app.engine.sequence import ACTIVE_LEAD_STATUSES, next_message_template, targeting_verdict
+from app.engine.sequence import ACTIVE_LEAD_STATUSES, targeting_verdict
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
 
-OPEN_ACTION_STATUSES = ("pending", "leased", "started", "unknown")
-COUNTED_ACTION_STATUSES = OPEN_ACTION_STATUSES + ("done",)
 PACED_ACTION_TYPES = ("invite", "message", "withdraw")
 QUALIFY_BATCH = 5000
 # Actions are planned at most this far ahead, so pausing a campaign stops it within the hour.
@@ -155,44 +154,6 @@ class Timeline:
         return candidate
 
 
-def _count_actions(account_id, action_type: str, start: datetime, end: datetime, campaign_id=None) -> int:
-    statement = select(func.count(Action.id)).where(
-        Action.account_id == account_id,
-        Action.type == action_type,
-        Action.status.in_(COUNTED_ACTION_STATUSES),
-        Action.due_at >= start,
-        Action.due_at < end,
-    )
-    if campaign_id is not None:
-        statement = statement.where(Action.campaign_id == campaign_id)
-    return db.session.scalar(statement) or 0
-
-
-def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
-    """What the account may still do today (used by the planner, the lease guard and the API)."""
-    day_start, day_end = policy.day_window(now)
-    invites_today = _count_actions(account.id, "invite", day_start, day_end)
-    invites_week = _count_actions(account.id, "invite", day_end - timedelta(days=7), day_end)
-    messages_today = _count_actions(account.id, "message", day_start, day_end)
-    invites = max(0, min(policy.invites_per_day - invites_today, policy.invites_per_week - invites_week))
-    if account.invites_paused_until and account.invites_paused_until > now:
-        invites = 0
-    return {"invites": invites, "messages": max(0, policy.messages_per_day - messages_today)}
-
-
-def acceptance_rate(campaign_id) -> float | None:
-    """Share of the campaign's last 50 invites that were accepted (None until 50 went out)."""
-    recent = (
-        select(Lead.connected_at)
-        .where(Lead.campaign_id == campaign_id, Lead.invited_at.is_not(None))
-        .order_by(Lead.invited_at.desc())
-        .limit(ACCEPTANCE_SAMPLE)
-        .subquery()
-    )
-    total, accepted = db.session.execute(select(func.count(), func.count(recent.c.connected_at))).one()
-    return accepted / total if total >= ACCEPTANCE_SAMPLE else None
-
-
 def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     from app.engine.assignment import campaigns_of_account
     from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
@@ -219,10 +180,7 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     if campaigns:
         capacity = remaining_capacity(account, policy, now)
         created += plan_withdrawals(account, campaigns, policy, now)
-        created += plan_messages(account, campaigns, timeline, capacity["messages"], now)
+        created += plan_messages(account, campaigns, policy, timeline, capacity["messages"], now)
         created += plan_invites(account, campaigns, policy, timeline, capacity["invites"], now)
     created += plan_posts_and_comments(account, now)
     return created
-
-
-__all__ = ["run_tick", "remaining_capacity", "acceptance_rate", "campaign_daily_invites", "next_message_template"]

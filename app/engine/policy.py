@@ -22,6 +22,7 @@ WARMUP_START_FRACTION = 0.25
 # A campaign whose last 50 invites were accepted less than this is throttled to half its invites.
 LOW_ACCEPTANCE_RATE = 0.20
 ACCEPTANCE_SAMPLE = 50
+ACCEPTANCE_WINDOW = timedelta(days=3)  # an invite is judged accepted or not once it is this old
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,15 @@ def account_policy(account, now: datetime) -> AccountPolicy:
     )
 
 
+def campaign_cap(campaign_settings: dict | None, key: str, account_cap: int) -> int:
+    """A campaign's own cap (`invitesPerDay`, `invitesPerWeek`, `messagesPerDay`): never above the account's."""
+    configured = (campaign_settings or {}).get(key)
+    return min(configured, account_cap) if isinstance(configured, int) and configured >= 0 else account_cap
+
+
 def campaign_daily_invites(campaign_settings: dict, account_daily: int, acceptance_rate: float | None) -> int:
-    """A campaign's own invite cap for today: its setting (never above the account's), halved on low acceptance."""
-    configured = campaign_settings.get("invitesPerDay") if campaign_settings else None
-    cap = min(configured, account_daily) if isinstance(configured, int) and configured >= 0 else account_daily
+    """A campaign's invite cap for today: its setting (never above the account's), halved on low acceptance."""
+    cap = campaign_cap(campaign_settings, "invitesPerDay", account_daily)
     if acceptance_rate is not None and acceptance_rate < LOW_ACCEPTANCE_RATE:
         cap //= 2
     return cap

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from app.engine.steps import create_action
+from app.actions.service import create_action
 from app.extensions import db
 from app.models import Action, Comment, Post
 from app.webhooks.outbox import emit

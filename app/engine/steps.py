@@ -1,33 +1,18 @@
 """The planner's per-account steps: stale invites withdrawn, messages, invites."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.engine.policy import DEFAULT_INVITE_EXPIRY_DAYS, AccountPolicy, campaign_daily_invites
+from app.actions.service import create_action
+from app.engine.counts import acceptance_rate, count_actions
+from app.engine.policy import DEFAULT_INVITE_EXPIRY_DAYS, AccountPolicy, campaign_cap, campaign_daily_invites
 from app.engine.sequence import next_message_template
 from app.extensions import db
 from app.models import Lead
+from app.templating import lead_values, render
 
 WITHDRAW_BATCH = 200
-
-
-def create_action(*args, **kwargs):
-    from app.actions.service import create_action as create  # the bridge's model of actions
-
-    return create(*args, **kwargs)
-
-
-def render(text: str, values: dict) -> str:
-    from app.templating import render as render_template
-
-    return render_template(text, values)
-
-
-def lead_values(lead) -> dict:
-    from app.templating import lead_values as values_of
-
-    return values_of(lead)
 
 
 def _due_leads(campaign_ids, statuses, now: datetime, limit: int):
@@ -54,17 +39,25 @@ def plan_withdrawals(account, campaigns, policy: AccountPolicy, now: datetime) -
     return created
 
 
-def plan_messages(account, campaigns, timeline, capacity: int, now: datetime) -> int:
-    """First messages to connected leads and follow-ups, within the daily message cap."""
+def plan_messages(account, campaigns, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
+    """First messages to connected leads and follow-ups, within the account's and each campaign's daily cap."""
     if capacity <= 0:
         return 0
-    by_id = {c.id: c for c in campaigns}
+    day_start, day_end = policy.day_window(now)
+    by_id, left = {c.id: c for c in campaigns}, {}
+    for campaign in campaigns:
+        cap = campaign_cap(campaign.settings, "messagesPerDay", policy.messages_per_day)
+        left[campaign.id] = cap - count_actions(account.id, "message", day_start, day_end, campaign.id)
+    open_campaigns = [campaign_id for campaign_id, room in left.items() if room > 0]
     created = 0
-    for lead in _due_leads(list(by_id), ("connected", "messaged"), now, capacity):
+    for lead in _due_leads(open_campaigns, ("connected", "messaged"), now, capacity) if open_campaigns else []:
         body, _ = next_message_template(by_id[lead.campaign_id].templates, lead.messages_sent or 0)
         if not body:
             lead.next_step_at = None  # the sequence is complete
             continue
+        if left[lead.campaign_id] <= 0:
+            continue  # this campaign's messages for today are spent; the lead waits for tomorrow
+        left[lead.campaign_id] -= 1
         due_at = timeline.next_slot()
         if due_at is None:
             break
@@ -78,15 +71,16 @@ def plan_messages(account, campaigns, timeline, capacity: int, now: datetime) ->
 
 def plan_invites(account, campaigns, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
     """Invites for queued leads, taken from the account's campaigns in turn, within every cap."""
-    from app.engine.planner import _count_actions, acceptance_rate
-
     if capacity <= 0:
         return 0
     day_start, day_end = policy.day_window(now)
     candidates = []
+    week_start = day_end - timedelta(days=7)
     for campaign in campaigns:
-        cap = campaign_daily_invites(campaign.settings or {}, policy.invites_per_day, acceptance_rate(campaign.id))
-        allowed = min(capacity, cap - _count_actions(account.id, "invite", day_start, day_end, campaign.id))
+        cap = campaign_daily_invites(campaign.settings or {}, policy.invites_per_day, acceptance_rate(campaign.id, now))
+        week_cap = campaign_cap(campaign.settings, "invitesPerWeek", policy.invites_per_week)
+        allowed = min(capacity, cap - count_actions(account.id, "invite", day_start, day_end, campaign.id),
+                      week_cap - count_actions(account.id, "invite", week_start, day_end, campaign.id))
         if allowed > 0:
             candidates.append((campaign, list(_due_leads([campaign.id], ("queued",), now, allowed))))
     created = 0

@@ -77,6 +77,8 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         # CRM sync pages through (change_seq, id): see ChangeStamp.
         Index("ix_leads_team_change", "team_id", "change_seq", "id"),
         Index("ix_leads_team_created", "team_id", "created_at", "id"),
+        # A campaign's latest invites, for its acceptance rate on every planner tick.
+        Index("ix_leads_campaign_invited", "campaign_id", "invited_at"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
