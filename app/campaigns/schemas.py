@@ -127,7 +127,8 @@ class CampaignAnalyticsSchema(Schema):
     replied = fields.Integer()
     acceptanceRate = fields.Float(allow_none=True, metadata={"description": "accepted / invited"})
     replyRate = fields.Float(allow_none=True, metadata={"description": "replied / accepted"})
-    recentAcceptanceRate = fields.Float(allow_none=True, metadata={"description": "over the last 50 invites at least 3 days old"})
+    recentAcceptanceRate = fields.Float(allow_none=True,
+                                        metadata={"description": "over the last 50 invites at least 3 days old"})
     invitesThrottled = fields.Boolean(metadata={"description": "invites halved: recent acceptance below 20%"})
     actionsDoneToday = fields.Dict(keys=fields.String(), values=fields.Integer())
     limitsLeftToday = fields.Dict(allow_none=True, metadata={"description": "invites and messages left today"})

@@ -9,6 +9,7 @@ Its cost follows the due leads (index on status and next_step_at), not all leads
 """
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,11 +87,15 @@ def _cancel_pending(condition, now: datetime) -> int:
 
 
 def qualify_new_leads(now: datetime) -> tuple[int, int]:
-    """new -> queued or skipped (targeting; one campaign of the team at a time per person)."""
+    """new -> queued or skipped (targeting; one campaign of the team at a time per person).
+
+    Leads are read as plain rows and written with one UPDATE per verdict: a tick may qualify
+    thousands of freshly scraped leads, and row-by-row ORM writes cost seconds there.
+    """
     if not try_transaction_lock("planner:qualify"):
         return 0, 0
     rows = db.session.execute(
-        select(Lead, Campaign.targeting)
+        select(Lead.id, Lead.team_id, Lead.campaign_id, Lead.profile_url, Lead.title, Campaign.targeting)
         .join(Campaign, Campaign.id == Lead.campaign_id)
         .where(Lead.status == "new", Campaign.status == "active")
         .order_by(Lead.created_at, Lead.id)
@@ -98,22 +103,30 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
     ).all()
     if not rows:
         return 0, 0
-    busy = _profiles_in_progress({lead.team_id for lead, _ in rows}, {lead.profile_url for lead, _ in rows})
-    queued = skipped = 0
-    for lead, targeting in rows:
-        reason = targeting_verdict(targeting, lead.title)
-        owner = busy.get((lead.team_id, lead.profile_url))
-        if reason is None and owner is not None and owner != lead.campaign_id:
+    busy = _profiles_in_progress({row.team_id for row in rows}, {row.profile_url for row in rows})
+    by_verdict: dict[str | None, list] = defaultdict(list)
+    for row in rows:
+        reason = targeting_verdict(row.targeting, row.title)
+        owner = busy.get((row.team_id, row.profile_url))
+        if reason is None and owner is not None and owner != row.campaign_id:
             reason = f"already being contacted by campaign {owner}"
-        lead.updated_at = now
-        if reason:
-            lead.status, lead.status_reason, lead.next_step_at = "skipped", reason, None
-            skipped += 1
+        if reason is None:
+            busy[(row.team_id, row.profile_url)] = row.campaign_id
+        by_verdict[reason].append(row.id)
+    for reason, lead_ids in by_verdict.items():
+        if reason is None:
+            values = {"status": "queued", "next_step_at": now}
         else:
-            lead.status, lead.next_step_at = "queued", now
-            busy[(lead.team_id, lead.profile_url)] = lead.campaign_id
-            queued += 1
-    return queued, skipped
+            values = {"status": "skipped", "status_reason": reason, "next_step_at": None}
+        for start in range(0, len(lead_ids), 1000):
+            db.session.execute(
+                update(Lead)
+                .where(Lead.id.in_(lead_ids[start : start + 1000]), Lead.status == "new")  # unless changed meanwhile
+                .values(**values, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    skipped = sum(len(ids) for reason, ids in by_verdict.items() if reason is not None)
+    return len(rows) - skipped, skipped
 
 
 def _profiles_in_progress(team_ids: set, profile_urls: set) -> dict:
