@@ -5,12 +5,14 @@ PostgreSQL alone (concurrency, SKIP LOCKED) take `pg_app`.
 """
 
 import os
+import threading
 import uuid
 
 import pytest
 import redis as redis_lib
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
@@ -120,3 +122,14 @@ def user_and_token(app):
 @pytest.fixture
 def auth(user_and_token):
     return bearer(user_and_token[1])
+
+
+@pytest.fixture
+def live_url(live_app):
+    """The test module's `live_app` served over real HTTP on 127.0.0.1, for clients like the simulator."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()

@@ -8,7 +8,6 @@ what the extension really did and when, and what webhook consumers received.
 """
 
 import os
-import threading
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.clock import ManualClock
 from app.extensions import db
@@ -78,16 +76,6 @@ def clock():
 def live_app(database_urls, clock):
     yield from _make_app(database_urls["postgres"], CLOCK=clock, RATELIMIT_PER_MINUTE=1_000_000,
                          WEBHOOKS_ALLOW_PRIVATE=True)
-
-
-@pytest.fixture
-def live_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture(name="receiver")

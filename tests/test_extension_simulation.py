@@ -1,13 +1,11 @@
 """A full run through the real HTTP API: the reference simulator against a live server, the planner on a real
 RQ worker (real Redis), from scrape to the webhook event rows."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Action, Lead, LinkedInAccount
@@ -28,16 +26,6 @@ def live_app(database_urls):
     # The simulator polls far faster than a real extension: a budget to match.
     yield from _make_app(database_urls["postgres"], EXTENSION_POLL_SECONDS=1, CLOCK=lambda: MONDAY_10,
                          RATELIMIT_PER_MINUTE=10_000)
-
-
-@pytest.fixture
-def live_url(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def _run_planner_on_a_worker(app, redis_client):
