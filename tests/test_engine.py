@@ -303,6 +303,7 @@ def test_overview_counts_per_day(app, client):
     body = answer.get_json()
     assert body["totals"]["invites"] == 2 and len(body["daily"]) == 7
     assert body["daily"][-1]["date"] == "2026-03-02" and body["daily"][-1]["invites"] == 2
+    assert (body["period"], body["from"], body["to"]) == ("7d", "2026-02-24", "2026-03-02")
     assert client.get("/api/v1/analytics/overview?period=1y", headers=team.headers).status_code == 400
     stats = client.get(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers).get_json()["analytics"]
     assert stats["invited"] == 2 and stats["actionsDoneToday"] == {"invite": 2}

@@ -27,7 +27,7 @@ class TotalsSchema(DaySchema):
 
 class OverviewSchema(Schema):
     period = fields.String()
-    from_ = fields.String(data_key="from")
+    from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
     totals = fields.Nested(TotalsSchema)
     daily = fields.List(fields.Nested(DaySchema))
