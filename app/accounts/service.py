@@ -44,7 +44,8 @@ def register_from_heartbeat(team_id: uuid.UUID, profile_url: str, name: str | No
     if account is None:
         try:
             with db.session.begin_nested():
-                account = LinkedInAccount(team_id=team_id, profile_url=url, timezone=zone or "UTC", settings={})
+                account = LinkedInAccount(team_id=team_id, profile_url=url, timezone=zone or "UTC", settings={},
+                                          created_at=now, updated_at=now)
                 db.session.add(account)
         except IntegrityError:  # a concurrent heartbeat registered it first
             account = _find(team_id, url)
