@@ -171,6 +171,8 @@ def test_patch_merges_settings_and_sets_the_time_zone(app, client):
     ({"settings": {"gapMinutes": {"max": 121}}}, "settings.gapMinutes.max"),
     ({"settings": {"gapMinutes": {"min": -1}}}, "settings.gapMinutes.min"),
     ({"timezone": "Mars/Olympus"}, "timezone"),
+    ({"timezone": "America"}, "timezone"),  # a folder of the zone database, not a zone
+    ({"settings": {"workingHours": {"end": "17:00\n"}}}, "settings.workingHours.end"),
     ({"timezone": None}, "timezone"),
     ({"invitesPausedUntil": None}, "invitesPausedUntil"),
 ])
@@ -289,3 +291,50 @@ def test_a_linkedin_account_id_outside_the_team_is_refused(app, client):
     db.session.expire_all()
     assert db.session.get(Campaign, team.campaign.id).linkedin_account_id is None
     assert db.session.scalar(select(Campaign).where(Campaign.name == "X")) is None
+
+
+def test_a_campaigns_daily_cap_counts_its_invites_on_every_account(app, client):
+    team, second = _two_accounts(app, client)
+    _settle(team.account_id, team, gapMinutes={"min": 0, "max": 0})
+    _settle(second, team, gapMinutes={"min": 0, "max": 0})
+    capped = client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
+                          json={"settings": {"invitesPerDay": 5}})
+    assert capped.status_code == 200, capped.get_json()
+    _leads(team, 12, team.campaign, "lead")
+    run_tick(team.clock())
+    assert len(_actions(status="pending")) == 5
+    for leased in team.poll(limit=10):  # the first account sends all five
+        assert team.start(leased).status_code == 200 and team.report(leased).status_code == 200
+    moved = client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
+                         json={"linkedinAccountId": str(second)})
+    assert moved.status_code == 200
+    run_tick(team.clock())
+    assert _actions(status="pending") == []  # the campaign's five for today are spent, on whichever account
+
+
+def test_lowering_a_campaigns_cap_withdraws_what_was_planned_under_the_old_one(app, client):
+    team = Team(app, client)
+    _settle(team.account_id, team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 10, team.campaign, "lead")
+    run_tick(team.clock())
+    assert len(_actions(status="pending")) == 10
+    lowered = client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
+                           json={"settings": {"invitesPerDay": 3}})
+    assert lowered.status_code == 200
+    run_tick(team.clock())
+    assert len(_actions(status="pending")) == 3
+
+
+def test_an_account_that_stopped_working_a_campaign_leaves_no_lead_stranded(app, client):
+    team, second = _two_accounts(app, client)
+    _settle(team.account_id, team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 4, team.campaign, "lead")
+    run_tick(team.clock())
+    assert {a.account_id for a in _actions(status="pending")} == {team.account_id}
+    # The next morning only the second account's extension is online: it becomes the default.
+    team.clock.advance(days=1)
+    _heartbeat(team, SECOND_PROFILE)
+    _settle(second, team, gapMinutes={"min": 0, "max": 0})
+    run_tick(team.clock())
+    pending = _actions(status="pending")
+    assert len(pending) == 4 and {a.account_id for a in pending} == {second}

@@ -366,3 +366,23 @@ def test_invites_younger_than_three_days_do_not_count_against_the_acceptance_rat
     analytics = client.get(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers).get_json()
     assert analytics["analytics"]["invitesThrottled"] is False
     assert analytics["analytics"]["recentAcceptanceRate"] is None
+
+
+def test_a_withdrawal_cancelled_before_it_went_out_is_planned_again(app, client):
+    team = Team(app, client)
+    _settled(team, gapMinutes={"min": 0, "max": 0})
+    lead = team.lead(status="invited")
+    lead.invited_at, lead.next_step_at = team.clock() - timedelta(days=22), team.clock()
+    db.session.commit()
+    _tick(team)
+    [withdraw] = _actions("withdraw", "pending")
+    assert db.session.get(Lead, lead.id).status == "skipped"
+    paused = client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers, json={"status": "paused"})
+    assert paused.status_code == 200
+    db.session.expire_all()
+    lead = db.session.get(Lead, lead.id)
+    assert lead.status == "invited" and lead.status_reason is None  # the invite is still out on LinkedIn
+    client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers, json={"status": "active"})
+    _tick(team)
+    assert len(_actions("withdraw", "pending")) == 1
+    assert db.session.get(Lead, lead.id).status == "skipped"

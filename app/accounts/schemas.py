@@ -19,7 +19,7 @@ def _limit(name):
 
 
 def _clock_time(value):
-    if not _CLOCK.match(value):
+    if not _CLOCK.fullmatch(value):
         raise ValidationError('must be a time of day "HH:MM" (00:00-23:59)')
 
 

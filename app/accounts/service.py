@@ -25,7 +25,7 @@ LIMIT_ERRORS = ("daily_invite_limit", "weekly_invite_limit")
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder name such as 'America'
         raise ApiError(400, f"timezone: unknown time zone '{name[:64]}' (use an IANA name like Europe/Paris)") from None
     return name
 

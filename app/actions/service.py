@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, or_, select, update
 
 from app.accounts.limits import invites_paused
-from app.engine.policy import account_policy
+from app.engine.policy import PACED_ACTION_TYPES, account_policy
 from app.errors import ApiError, conflict
 from app.extensions import db
 from app.models import ACTION_TYPES, Action, Lead, LinkedInAccount
@@ -32,7 +32,6 @@ MAX_LEASE_BATCH = 50
 OPEN_STATUSES = ("pending", "leased", "started", "unknown")
 FINAL_OUTCOMES = ("done", "failed", "skipped")
 VERIFY_OUTCOMES = FINAL_OUTCOMES + ("not_sent",)
-PACED_TYPES = ("invite", "message", "withdraw")
 
 
 @dataclass
@@ -70,10 +69,10 @@ def lease_actions(team_id: uuid.UUID, account: LinkedInAccount, limit: int, now:
     policy = account_policy(account, now)
     if not policy.is_working_time(now):
         # An extension back online after hours does not catch up on invites and messages; posts keep their time.
-        due = and_(due, Action.type.not_in(PACED_TYPES))
+        due = and_(due, Action.type.not_in(PACED_ACTION_TYPES))
     else:
         # Caps count actions by their due day: one planned for an earlier day is never done today.
-        due = and_(due, or_(Action.type.not_in(PACED_TYPES), Action.due_at >= policy.day_window(now)[0]))
+        due = and_(due, or_(Action.type.not_in(PACED_ACTION_TYPES), Action.due_at >= policy.day_window(now)[0]))
     # An unknown action is offered again (as a verify step) once its previous verify lease has ended.
     verify = and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), Action.lease_expires_at <= now))
     chosen = (
@@ -195,7 +194,11 @@ def _offer_again(action: Action, now: datetime) -> None:
         action.error = f"not sent after {MAX_LEASES} attempts"
         apply_failure(action, now)
     else:
-        action.status, action.due_at = "pending", now
+        # A paced action keeps its planned day: from an earlier day, the planner withdraws and replans it
+        # within today's caps; moved to today, it would come on top of them.
+        action.status = "pending"
+        if action.type not in PACED_ACTION_TYPES:
+            action.due_at = now
 
 
 def cancel_open_actions_of_lead(lead_id, reason: str, now: datetime) -> int:

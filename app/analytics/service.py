@@ -8,7 +8,7 @@ from app.engine.counts import acceptance_rate, remaining_capacity
 from app.engine.policy import account_policy
 from app.extensions import db
 from app.models import Action, Lead, LinkedInAccount, Post
-from app.scoping import team_select
+from app.scoping import get_for_team, team_select
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 SERIES = ("invites", "acceptances", "messages", "replies", "postsPublished")
@@ -34,7 +34,7 @@ def campaign_analytics(campaign, now: datetime) -> dict:
     from app.engine.assignment import campaign_account_id, campaigns_of_account
 
     account_id = campaign_account_id(campaign)
-    account = db.session.get(LinkedInAccount, account_id) if account_id else None
+    account = get_for_team(LinkedInAccount, campaign.team_id, account_id, "account") if account_id else None
     done_today, limits_left = {}, None
     if account is not None:
         policy = account_policy(account, now)

@@ -129,7 +129,14 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
             withdraw_campaign_actions(campaign.id, clock.now())
     if "settings" in changes:
         # Partial: only the limits given change; null settings resets to the defaults.
-        campaign.settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
+        settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
+        if settings != (campaign.settings or {}):
+            # Up to an hour is planned ahead under the old limits: withdrawn, replanned under the new ones.
+            from app import clock
+            from app.engine.planner import withdraw_campaign_actions
+
+            withdraw_campaign_actions(campaign.id, clock.now())
+        campaign.settings = settings
     campaign.updated_at = utcnow()
     db.session.flush()
     return _attach_counts(team_id, [campaign])[0]

@@ -17,13 +17,15 @@ COUNTED_ACTION_STATUSES = OPEN_ACTION_STATUSES + ("done",)
 
 
 def count_actions(account_id, action_type: str, start: datetime, end: datetime, campaign_id=None) -> int:
+    """Actions of a type due in [start, end) of an account, or of a campaign on whichever account (account_id None)."""
     statement = select(func.count(Action.id)).where(
-        Action.account_id == account_id,
         Action.type == action_type,
         Action.status.in_(COUNTED_ACTION_STATUSES),
         Action.due_at >= start,
         Action.due_at < end,
     )
+    if account_id is not None:
+        statement = statement.where(Action.account_id == account_id)
     if campaign_id is not None:
         statement = statement.where(Action.campaign_id == campaign_id)
     return db.session.scalar(statement) or 0

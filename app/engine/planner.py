@@ -18,16 +18,17 @@ from sqlalchemy import func, select, update
 from app import clock
 from app.engine.counts import COUNTED_ACTION_STATUSES, remaining_capacity
 from app.engine.locks import lock_row, try_transaction_lock
-from app.engine.policy import AccountPolicy, account_policy
+from app.engine.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
 from app.engine.publishing import plan_posts_and_comments
 from app.engine.sequence import ACTIVE_LEAD_STATUSES, targeting_verdict
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
 
-PACED_ACTION_TYPES = ("invite", "message", "withdraw")
 QUALIFY_BATCH = 5000
 # Actions are planned at most this far ahead, so pausing a campaign stops it within the hour.
 HORIZON = timedelta(minutes=60)
+# A paced action still pending this long after its due time belongs to a past working day on any time zone.
+STALE_AFTER = timedelta(hours=20)
 
 
 @dataclass
@@ -53,8 +54,11 @@ def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> T
 
 
 def withdraw_unusable_actions(now: datetime) -> int:
-    """Cancel pending actions of campaigns that are no longer active."""
-    return _cancel_pending(Action.campaign_id.in_(select(Campaign.id).where(Campaign.status != "active")), now)
+    """Cancel pending actions of campaigns no longer active, and paced actions whose day has passed on any
+    account (an account that stopped working a campaign is not planned for, but its leads must be)."""
+    inactive = Action.campaign_id.in_(select(Campaign.id).where(Campaign.status != "active"))
+    stale = Action.type.in_(PACED_ACTION_TYPES) & (Action.due_at < now - STALE_AFTER)
+    return _cancel_pending(inactive | stale, now)
 
 
 def withdraw_campaign_actions(campaign_id, now: datetime) -> int:
@@ -72,6 +76,8 @@ def _cancel_pending(condition, now: datetime) -> int:
     """Cancel matching pending actions; their leads get a next step of `now`, so planning resumes from there."""
     condition = (Action.status == "pending") & condition
     lead_ids = db.session.scalars(select(Action.lead_id).where(condition, Action.lead_id.is_not(None))).all()
+    withdrawn_invites = db.session.scalars(
+        select(Action.lead_id).where(condition, Action.type == "withdraw", Action.lead_id.is_not(None))).all()
     result = db.session.execute(
         update(Action).where(condition).values(status="cancelled", error="withdrawn by the planner", updated_at=now)
         .execution_options(synchronize_session=False)
@@ -81,6 +87,13 @@ def _cancel_pending(condition, now: datetime) -> int:
             update(Lead)
             .where(Lead.id.in_(lead_ids), Lead.status.in_(("queued", "connected", "messaged")))
             .values(next_step_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if withdrawn_invites:  # the invite is still out: the lead is invited again, and its withdrawal replanned
+        db.session.execute(
+            update(Lead)
+            .where(Lead.id.in_(withdrawn_invites), Lead.status == "skipped")
+            .values(status="invited", status_reason=None, next_step_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
     return result.rowcount or 0

@@ -15,6 +15,8 @@ DEFAULT_LIMITS = {"invitesPerDay": 20, "invitesPerWeek": 100, "messagesPerDay": 
 HARD_LIMITS = {"invitesPerDay": 100, "invitesPerWeek": 200, "messagesPerDay": 150}
 DEFAULT_WORKING_HOURS = {"start": "09:00", "end": "18:00", "days": [0, 1, 2, 3, 4]}  # Monday = 0
 DEFAULT_GAP_MINUTES = (2, 8)
+# Actions spaced by the random gaps and bound to their planned day.
+PACED_ACTION_TYPES = ("invite", "message", "withdraw")
 DEFAULT_INVITE_EXPIRY_DAYS = 21
 DEFAULT_FIRST_MESSAGE_DELAY_HOURS = 24
 WARMUP_DAYS = 14
@@ -76,7 +78,7 @@ class AccountPolicy:
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder name such as 'America'
         return ZoneInfo("UTC")
 
 

@@ -47,7 +47,7 @@ def plan_messages(account, campaigns, policy: AccountPolicy, timeline, capacity:
     by_id, left = {c.id: c for c in campaigns}, {}
     for campaign in campaigns:
         cap = campaign_cap(campaign.settings, "messagesPerDay", policy.messages_per_day)
-        left[campaign.id] = cap - count_actions(account.id, "message", day_start, day_end, campaign.id)
+        left[campaign.id] = cap - count_actions(None, "message", day_start, day_end, campaign.id)
     open_campaigns = [campaign_id for campaign_id, room in left.items() if room > 0]
     created = 0
     for lead in _due_leads(open_campaigns, ("connected", "messaged"), now, capacity) if open_campaigns else []:
@@ -79,8 +79,8 @@ def plan_invites(account, campaigns, policy: AccountPolicy, timeline, capacity: 
     for campaign in campaigns:
         cap = campaign_daily_invites(campaign.settings or {}, policy.invites_per_day, acceptance_rate(campaign.id, now))
         week_cap = campaign_cap(campaign.settings, "invitesPerWeek", policy.invites_per_week)
-        allowed = min(capacity, cap - count_actions(account.id, "invite", day_start, day_end, campaign.id),
-                      week_cap - count_actions(account.id, "invite", week_start, day_end, campaign.id))
+        allowed = min(capacity, cap - count_actions(None, "invite", day_start, day_end, campaign.id),
+                      week_cap - count_actions(None, "invite", week_start, day_end, campaign.id))
         if allowed > 0:
             candidates.append((campaign, list(_due_leads([campaign.id], ("queued",), now, allowed))))
     created = 0
