@@ -66,10 +66,6 @@ class AccountPolicy:
                 return start
         raise ValueError("no working day configured")
 
-    def working_end(self, moment: datetime) -> datetime:
-        local = self.local(moment)
-        return datetime.combine(local.date(), self.work_end, self.zone)
-
     def random_gap(self, rng: random.Random) -> timedelta:
         low, high = self.gap_minutes
         return timedelta(seconds=rng.uniform(low * 60, high * 60))
