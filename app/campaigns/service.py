@@ -100,13 +100,11 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
     if campaign.status == "archived" and set(changes) - {"status"}:
         raise ApiError(409, "an archived campaign cannot be edited")
+    # Pending actions planned under what changes (status, account, limits) are withdrawn; the next tick replans.
+    replan = False
     if "status" in changes:
         _check_transition(campaign, changes["status"])
-        if campaign.status == "active" and changes["status"] != "active":
-            from app import clock
-            from app.engine.planner import withdraw_campaign_actions
-
-            withdraw_campaign_actions(campaign.id, clock.now())
+        replan = campaign.status == "active" and changes["status"] != "active"
         campaign.status = changes["status"]
     if "templates" in changes:
         templates = changes["templates"] or {}
@@ -120,23 +118,17 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
         campaign.targeting = changes["targeting"] or {}
     if "linkedinAccountId" in changes:
         account_id = _team_account_id(team_id, changes["linkedinAccountId"])
-        if account_id != campaign.linkedin_account_id:
-            # Pending actions were planned for the old account: withdrawn, so the new one plans them.
-            from app import clock
-            from app.engine.planner import withdraw_campaign_actions
-
-            campaign.linkedin_account_id = account_id
-            withdraw_campaign_actions(campaign.id, clock.now())
+        replan = replan or account_id != campaign.linkedin_account_id
+        campaign.linkedin_account_id = account_id
     if "settings" in changes:
         # Partial: only the limits given change; null settings resets to the defaults.
         settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
-        if settings != (campaign.settings or {}):
-            # Up to an hour is planned ahead under the old limits: withdrawn, replanned under the new ones.
-            from app import clock
-            from app.engine.planner import withdraw_campaign_actions
-
-            withdraw_campaign_actions(campaign.id, clock.now())
+        replan = replan or settings != (campaign.settings or {})
         campaign.settings = settings
+    if replan:
+        from app.engine.planner import withdraw_campaign_actions
+
+        withdraw_campaign_actions(campaign.id, utcnow())
     campaign.updated_at = utcnow()
     db.session.flush()
     return _attach_counts(team_id, [campaign])[0]

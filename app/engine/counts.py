@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from app.accounts.limits import invites_paused
 from app.engine.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, AccountPolicy
 from app.extensions import db
 from app.models import Action, Lead
@@ -38,7 +39,7 @@ def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
     invites_week = count_actions(account.id, "invite", day_end - timedelta(days=7), day_end)
     messages_today = count_actions(account.id, "message", day_start, day_end)
     invites = max(0, min(policy.invites_per_day - invites_today, policy.invites_per_week - invites_week))
-    if account.invites_paused_until and account.invites_paused_until > now:
+    if invites_paused(account, now):
         invites = 0
     return {"invites": invites, "messages": max(0, policy.messages_per_day - messages_today)}
 
