@@ -5,16 +5,20 @@ are written together or not at all.
 """
 
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 
 from app import clock
-from app.accounts.limits import pause_state, remaining_today
 from app.accounts.service import account_for_request, register_from_heartbeat
-from app.actions import service as actions
-from app.actions.observations import record_observation
+from app.caps.policy import account_policy
+from app.caps.usage import pause_state, remaining_today
 from app.common.fields import utc_iso
+from app.engine import execution
+from app.engine.observations import record_observation
 from app.extensions import db
+from app.leads.schemas import LeadSchema
+from app.leads.service import add_leads
 from app.webhooks.outbox import emit
 from extension_bridge.hostile import clean_strings
 
@@ -37,7 +41,8 @@ def heartbeat(team_id: uuid.UUID, body: dict) -> dict:
                                       body.get("extensionVersion"), now)
     answer = {
         "accountId": account.id, "profileUrl": account.profile_url, "pollIntervalSeconds": poll_seconds(),
-        "leaseSeconds": lease_seconds(), "limits": remaining_today(account, now), "paused": pause_state(account, now),
+        "leaseSeconds": lease_seconds(), "limits": remaining_today(account, account_policy(account, now), now),
+        "paused": pause_state(account, now),
         "serverTime": now,
     }
     db.session.commit()
@@ -46,9 +51,6 @@ def heartbeat(team_id: uuid.UUID, body: dict) -> dict:
 
 def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
     """The REST API's lead ingest; one `leads.scraped` per batch that added at least one lead."""
-    from app.leads.schemas import LeadSchema
-    from app.leads.service import add_leads
-
     added = add_leads(team_id, body["campaignId"], clean_strings(body["leads"]))
     if added.created:
         source = {key: value for key, value in (body.get("source") or {}).items() if value is not None}
@@ -62,24 +64,22 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
 
 
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
-    from datetime import timedelta
-
     account = account_for_request(team_id, account_id)
-    leased = actions.lease_actions(team_id, account, limit, clock.now(), timedelta(seconds=lease_seconds()))
+    leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()))
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
     db.session.commit()
     return answer
 
 
 def start(team_id: uuid.UUID, action_id, body: dict):
-    action = actions.start_action(team_id, action_id, body["leaseToken"], clock.now())
+    action = execution.start(team_id, action_id, body["leaseToken"], clock.now())
     db.session.commit()
     return _state(action)
 
 
 def result(team_id: uuid.UUID, action_id, body: dict):
-    answer = actions.report_result(team_id, action_id, body["leaseToken"], body["outcome"], body.get("occurredAt"),
-                                   body.get("error"), clean_strings(body.get("details") or {}), clock.now())
+    answer = execution.report(team_id, action_id, body["leaseToken"], body["outcome"], body.get("occurredAt"),
+                              body.get("error"), clean_strings(body.get("details") or {}), clock.now())
     db.session.commit()
     return _state(answer.action, answer.replayed)
 

@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from app.engine.policy import HARD_LIMITS, account_policy, campaign_daily_invites, warmup_fraction
+from app.caps.policy import HARD_LIMITS, account_policy, campaign_daily_invites, warmup_fraction
 from app.engine.sequence import next_message_template, targeting_verdict
 
 MONDAY_10_UTC = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

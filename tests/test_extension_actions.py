@@ -252,7 +252,7 @@ def test_event_data_is_what_the_docs_and_the_rest_api_show(app, client):
 
 
 def test_periodic_job_expires_leases_while_no_extension_polls(app, client):
-    from extension_bridge.jobs import expire_action_leases
+    from worker.engine_jobs import expire_action_leases
     from worker.periodic import registered_jobs
 
     assert any(job.func is expire_action_leases and job.queue_name == "engine" for job in registered_jobs())

@@ -4,9 +4,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from app.caps.policy import HARD_LIMITS
 from app.common.casing import CamelOrSnakeSchema
 from app.common.fields import TrimmedString, UtcDateTime
-from app.engine.policy import HARD_LIMITS
 
 MAX_GAP_MINUTES = 120
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -64,6 +64,8 @@ class AccountUpdateSchema(CamelOrSnakeSchema):
     settings = fields.Nested(AccountSettingsSchema, allow_none=True, metadata={
         "description": "merged into the stored settings; null resets them to the defaults",
         "example": {"invitesPerDay": 30, "workingHours": {"start": "08:30", "end": "17:30"}}})
+    isDefault = fields.Boolean(metadata={
+        "description": "true makes this the team's default account (campaigns without an account, posts, comments)"})
 
 
 class WorkingHoursSchema(Schema):
@@ -101,6 +103,16 @@ class LeftTodaySchema(Schema):
 
     invites = fields.Integer()
     messages = fields.Integer()
+    invitesThisWeek = fields.Integer(metadata={"description": "invites left in the 7 days ending tonight"})
+
+
+class UsedSchema(Schema):
+    class Meta:
+        ordered = True
+
+    invitesToday = fields.Integer()
+    invitesThisWeek = fields.Integer()
+    messagesToday = fields.Integer()
 
 
 class AccountSchema(Schema):
@@ -122,8 +134,14 @@ class AccountSchema(Schema):
     invitesPausedUntil = UtcDateTime(attribute="paused_until", allow_none=True, metadata={
         "description": "set while invites wait after LinkedIn refused one for a limit; null otherwise"})
     pauseReason = fields.String(attribute="paused_reason", allow_none=True)
+    used = fields.Nested(UsedSchema, metadata={
+        "description": "invites and messages planned or done, by the account's local day; deleting leads or "
+                       "campaigns never lowers them"})
+    timezoneChosen = fields.Boolean(attribute="timezone_chosen", metadata={
+        "description": "true once a person set the time zone here: the extension's heartbeat no longer changes it"})
     isDefault = fields.Boolean(attribute="is_default", metadata={
-        "description": "works the campaigns that name no account (the account seen most recently)"})
+        "description": "works the campaigns that name no account, and publishes posts and comments; the team's "
+                       "first account until another is made the default (PATCH isDefault: true)"})
 
 
 class AccountListSchema(Schema):

@@ -7,19 +7,23 @@ heartbeat answered. A team with a single account may leave it out.
 """
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
+from app.caps.pauses import invites_paused
+from app.caps.policy import DEFAULT_GAP_MINUTES, DEFAULT_WORKING_HOURS, account_policy
+from app.caps.usage import effective_limits, remaining_capacity, used_today_and_week
+from app.engine.assignment import default_account_id, make_default
+from app.engine.withdrawals import withdraw_account_actions
 from app.errors import ApiError
 from app.extensions import db
+from app.leads.service import normalize_profile_url
 from app.models import LinkedInAccount
 from app.scoping import get_for_team, team_select
 
 ACCOUNT_HEADER = "X-LinkedIn-Account"
-# Error codes the extension reports when LinkedIn itself refused for a limit -> how long invites wait.
-LIMIT_ERRORS = ("daily_invite_limit", "weekly_invite_limit")
 
 
 def check_timezone(name: str) -> str:
@@ -32,9 +36,11 @@ def check_timezone(name: str) -> str:
 
 def register_from_heartbeat(team_id: uuid.UUID, profile_url: str, name: str | None, timezone: str | None,
                             extension_version: str | None, now: datetime) -> LinkedInAccount:
-    """Create or update the team's account with this profile URL; the caller commits."""
-    from app.leads.service import normalize_profile_url
+    """Create or update the team's account with this profile URL; the caller commits.
 
+    The team's first account becomes its default. A time zone the heartbeat brings replaces the stored one
+    unless a person chose one through the API; a change withdraws the account's paced actions, which the
+    next tick plans again in the new zone."""
     try:
         url = normalize_profile_url(profile_url)
     except ApiError as error:
@@ -45,14 +51,18 @@ def register_from_heartbeat(team_id: uuid.UUID, profile_url: str, name: str | No
         try:
             with db.session.begin_nested():
                 account = LinkedInAccount(team_id=team_id, profile_url=url, timezone=zone or "UTC", settings={},
+                                          is_default=default_account_id(team_id) is None,
                                           created_at=now, updated_at=now)
                 db.session.add(account)
-        except IntegrityError:  # a concurrent heartbeat registered it first
+        except IntegrityError:  # a concurrent heartbeat registered it (or the team's default) first
             account = _find(team_id, url)
+            if account is None:
+                return register_from_heartbeat(team_id, profile_url, name, timezone, extension_version, now)
     if name:
         account.name = name
-    if zone:
+    if zone and zone != account.timezone and not account.timezone_chosen:
         account.timezone = zone
+        withdraw_account_actions(account.id, now, "the account's time zone changed")
     if extension_version:
         account.extension_version = extension_version
     account.last_seen_at = now
@@ -77,84 +87,60 @@ def account_for_request(team_id: uuid.UUID, account_id: str | None) -> LinkedInA
                         "(send the accountId the heartbeat answered)")
 
 
-def pause_invites_for_limit(account: LinkedInAccount, error_code: str, now: datetime) -> None:
-    """LinkedIn refused an invite for a limit: invites wait until the window has passed (daily: the next
-    local midnight; weekly: seven days)."""
-    from app.engine.policy import account_policy
-
-    if error_code == "weekly_invite_limit":
-        until = now + timedelta(days=7)
-    else:
-        until = account_policy(account, now).day_window(now)[1]
-    if not account.invites_paused_until or account.invites_paused_until < until:
-        account.invites_paused_until = until
-    account.pause_reason = f"LinkedIn refused an invite: {error_code}"
-
-
 LIST_LIMIT = 200
 # Settings holding an object: a PATCH merges their keys too ({"workingHours": {"end": "17:00"}} keeps start, days).
 NESTED_SETTINGS = ("workingHours", "gapMinutes")
 
 
-def _describe(account: LinkedInAccount, now: datetime, default_id) -> LinkedInAccount:
+def _describe(account: LinkedInAccount, now: datetime) -> LinkedInAccount:
     """Attach what the API shows beyond the columns: effective limits, what is left today, the pause, isDefault."""
-    from app.accounts.limits import effective_limits, invites_paused
-    from app.engine.counts import remaining_capacity
-    from app.engine.policy import account_policy
-
     policy = account_policy(account, now)
     account.limits = effective_limits(policy)
     account.limits_left_today = remaining_capacity(account, policy, now)
     paused = invites_paused(account, now)
     account.paused_until = account.invites_paused_until if paused else None
     account.paused_reason = account.pause_reason if paused else None
-    account.is_default = account.id == default_id
+    account.used = used_today_and_week(account.id, policy, now)
     return account
 
 
 def list_accounts(team_id: uuid.UUID, now: datetime) -> list[LinkedInAccount]:
     """The team's accounts, oldest first, each with its limits now."""
-    from app.engine.assignment import default_account_id
-
     accounts = db.session.scalars(
         team_select(LinkedInAccount, team_id).order_by(LinkedInAccount.created_at, LinkedInAccount.id)
         .limit(LIST_LIMIT)
     ).all()
-    default_id = default_account_id(team_id)
-    return [_describe(account, now, default_id) for account in accounts]
+    return [_describe(account, now) for account in accounts]
 
 
 def get_account(team_id: uuid.UUID, account_id, now: datetime) -> LinkedInAccount:
-    from app.engine.assignment import default_account_id
-
-    account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account")
-    return _describe(account, now, default_account_id(team_id))
+    return _describe(get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account"), now)
 
 
 def update_account(team_id: uuid.UUID, account_id, changes: dict, now: datetime) -> LinkedInAccount:
-    """Change the time zone and merge settings; when the rules change, the account's pending invites, messages
-    and withdrawals are withdrawn so the next tick plans them under the new ones. A pause holds whatever
-    changes."""
-    from app.engine.assignment import default_account_id
-    from app.engine.planner import withdraw_account_actions
-
+    """Change the time zone (a person's choice: heartbeats no longer change it), merge settings, or make it the
+    team's default account. When the rules change, the account's invites, messages and withdrawals not yet
+    started are withdrawn so the next tick plans them under the new ones. A pause holds whatever changes."""
     account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account", for_update=True)
     before = (account.timezone, account.settings or {})
     if "timezone" in changes:
         account.timezone = check_timezone(changes["timezone"])
+        account.timezone_chosen = True
     if "settings" in changes:
         account.settings = merge_settings(account.settings or {}, changes["settings"])
+    if changes.get("isDefault") is True and not account.is_default:
+        make_default(account)
+    elif changes.get("isDefault") is False and account.is_default:
+        raise ApiError(400, "isDefault: a team always has a default account; make another account the default")
     if (account.timezone, account.settings or {}) != before:
         withdraw_account_actions(account.id, now)
     db.session.flush()
-    return _describe(account, now, default_account_id(team_id))
+    return _describe(account, now)
 
 
 def merge_settings(stored: dict, given: dict | None) -> dict:
     """`given` (validated by the schema) merged into `stored`; None resets to the defaults. Checks what needs
     both old and new values: working hours end after they start, and the gap's min is at most its max."""
-    from app.engine.policy import DEFAULT_GAP_MINUTES, DEFAULT_WORKING_HOURS
-
     if given is None:
         return {}
     merged = dict(stored)
@@ -180,8 +166,6 @@ def merge_settings(stored: dict, given: dict | None) -> dict:
 
 
 def _clock_time(hours: dict, key: str) -> time:
-    from app.engine.policy import DEFAULT_WORKING_HOURS
-
     try:
         return time.fromisoformat(hours[key])
     except (TypeError, ValueError):  # stored by other means than this API: the policy uses the default then

@@ -1,35 +1,45 @@
-"""The life of an action: created by the engine, leased to a poller, started, reported, or expired.
+"""The life of an action: created by the engine, leased to a poller, started, reported, expired or cancelled.
 
     pending --lease--> leased --start--> started --result--> done | failed | skipped
        ^                  |                  |
-       +--lease expired---+                  +--lease expired--> unknown --verify result--> done | failed
-       (3rd expiry: failed)                                         (not_sent: pending again)
+       +--lease ended-----+                  +--lease ended--> unknown --verify result--> done | failed
+       (3rd end: failed)                                        (not_sent: pending again; unresolved
+                                                                 for UNKNOWN_TIMEOUT: failed)
+    pending | leased --cancel--> cancelled          (start and result on it answer 409 with the reason)
 
-Leasing is one UPDATE whose subquery locks its rows with FOR UPDATE SKIP LOCKED on
-PostgreSQL (SQLite serialises writers, and ignores the clause), and stamps a fresh
-lease token; the rows are read back by that token. Start and result must carry the
-token of the current lease, so a poller whose lease was given to another gets 409.
-None of these functions commits: the caller commits the change with its events.
+This module owns only the action's own state. What an outcome means for a lead, a post or a comment is
+the engine's (app/engine/outcomes.py): functions here return the actions whose outcome must be applied.
+None of them commits: the caller commits the change with its events.
+
+Leasing is one UPDATE ... RETURNING whose subqueries pick rows with FOR UPDATE SKIP LOCKED (SQLite
+serialises writers instead). Paced actions (invite, message, withdraw) go out one at a time: one per poll,
+none while another is in flight, and not before `paced_ready_at`, which a start sets to after the gap.
 """
 
+import random
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, or_, select, update
 
-from app.accounts.limits import invites_paused
-from app.engine.policy import PACED_ACTION_TYPES, account_policy
+from app.caps.pauses import invites_paused
+from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy
 from app.errors import ApiError, conflict
 from app.extensions import db
-from app.models import ACTION_TYPES, Action, Lead, LinkedInAccount
+from app.models import ACTION_TYPES, Action, LinkedInAccount
 from app.scoping import get_for_team
 
 DEFAULT_LEASE = timedelta(minutes=10)
 MAX_LEASES = 3
 MAX_LEASE_BATCH = 50
+# A started action nobody reported: offered as a verify step this long, then failed (never performed again).
+UNKNOWN_TIMEOUT = timedelta(hours=24)
 OPEN_STATUSES = ("pending", "leased", "started", "unknown")
+# Not yet in the extension's hands: these can still be taken back.
+CANCELLABLE_STATUSES = ("pending", "leased")
+FINAL_STATUSES = ("done", "failed", "skipped", "cancelled")
 FINAL_OUTCOMES = ("done", "failed", "skipped")
 VERIFY_OUTCOMES = FINAL_OUTCOMES + ("not_sent",)
 
@@ -38,6 +48,14 @@ VERIFY_OUTCOMES = FINAL_OUTCOMES + ("not_sent",)
 class ReportAnswer:
     action: Action
     replayed: bool = False
+    # The action reached a final outcome now: the engine applies what it means.
+    finished: bool = False
+
+
+@dataclass
+class ExpiryReport:
+    changed: int = 0
+    failed: list = field(default_factory=list)
 
 
 def create_action(team_id: uuid.UUID, account_id: uuid.UUID, type: str, *, lead=None, post=None, comment=None,
@@ -58,75 +76,94 @@ def create_action(team_id: uuid.UUID, account_id: uuid.UUID, type: str, *, lead=
     return action
 
 
-def lease_actions(team_id: uuid.UUID, account: LinkedInAccount, limit: int, now: datetime,
+def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, now: datetime,
                   lease: timedelta = DEFAULT_LEASE) -> list[Action]:
-    """Atomically lease up to `limit` due actions of the account: verify steps first, then the oldest due."""
-    expire_leases(now, account_id=account.id)
+    """Lease up to `limit` due actions of the account (locked by the caller): verify steps first, then the oldest
+    due; at most one paced action, and only when the account may act again."""
     token = secrets.token_urlsafe(24)
-    due = and_(Action.status == "pending", Action.due_at <= now)
-    if invites_paused(account, now):
-        due = and_(due, Action.type != "invite")
-    policy = account_policy(account, now)
-    if not policy.is_working_time(now):
-        # An extension back online after hours does not catch up on invites and messages; posts keep their time.
-        due = and_(due, Action.type.not_in(PACED_ACTION_TYPES))
-    else:
-        # Caps count actions by their due day: one planned for an earlier day is never done today.
-        due = and_(due, or_(Action.type.not_in(PACED_ACTION_TYPES), Action.due_at >= policy.day_window(now)[0]))
-    # An unknown action is offered again (as a verify step) once its previous verify lease has ended.
-    verify = and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), Action.lease_expires_at <= now))
-    chosen = (
+    mine = and_(Action.team_id == account.team_id, Action.account_id == account.id)
+    lease_ended = and_(Action.lease_expires_at.is_not(None), Action.lease_expires_at <= now)
+    offerable = or_(Action.status == "pending",
+                    and_(Action.status == "leased", lease_ended, Action.lease_count < MAX_LEASES))
+    due = and_(offerable, Action.due_at <= now)
+    # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
+    verify = or_(and_(Action.status == "started", lease_ended),
+                 and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), lease_ended)))
+    others = (
         select(Action.id)
-        .where(Action.team_id == team_id, Action.account_id == account.id, or_(due, verify))
-        .order_by(case((Action.status == "unknown", 0), else_=1), Action.due_at, Action.id)
+        .where(mine, or_(verify, and_(due, Action.type.not_in(PACED_ACTION_TYPES))))
+        .order_by(case((Action.status.in_(("started", "unknown")), 0), else_=1), Action.due_at, Action.id)
         .limit(max(1, min(limit, MAX_LEASE_BATCH)))
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
     )
-    is_pending = Action.status == "pending"
-    db.session.execute(
+    chosen = Action.id.in_(others.scalar_subquery())
+    if _may_act(account, policy, now):
+        paced = and_(mine, due, Action.type.in_(PACED_ACTION_TYPES),
+                     # Caps count actions by their due day: one planned for an earlier day is never done today.
+                     Action.due_at >= policy.day_window(now)[0])
+        if invites_paused(account, now):
+            paced = and_(paced, Action.type != "invite")
+        one_paced = (select(Action.id).where(paced).order_by(Action.due_at, Action.id).limit(1)
+                     .with_for_update(skip_locked=True))
+        chosen = or_(chosen, Action.id.in_(one_paced.scalar_subquery()))
+    offered = or_(Action.status == "pending", Action.status == "leased")
+    leased = db.session.scalars(
         update(Action)
-        .where(Action.id.in_(chosen))
+        .where(chosen)
         .values(
-            status=case((is_pending, "leased"), else_=Action.status),
-            lease_count=case((is_pending, Action.lease_count + 1), else_=Action.lease_count),
+            status=case((offered, "leased"), else_="unknown"),
+            lease_count=case((offered, Action.lease_count + 1), else_=Action.lease_count),
             lease_token=token, lease_expires_at=now + lease, updated_at=now,
         )
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.scalars(
-        select(Action).where(Action.lease_token == token).order_by(Action.due_at, Action.id)
-        .execution_options(populate_existing=True)
+        .returning(Action)
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).all()
+    if any(action.type in PACED_ACTION_TYPES and action.status == "leased" for action in leased):
+        # Nothing paced goes out while this one is in the extension's hands.
+        account.paced_ready_at = now + lease
+    return sorted(leased, key=lambda action: (action.due_at, str(action.id)))
 
 
-def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> int:
-    """Ended leases: never started -> offered again (failed after the 3rd), started -> unknown (verify first)."""
-    from app.actions.effects import apply_failure
+def _may_act(account: LinkedInAccount, policy: AccountPolicy, now: datetime) -> bool:
+    """Paced actions only in working hours, and only once the previous one is over and its gap has passed."""
+    return policy.is_working_time(now) and (account.paced_ready_at is None or account.paced_ready_at <= now)
 
-    scope = [Action.lease_expires_at <= now]
-    if account_id is not None:
-        scope.append(Action.account_id == account_id)
-    changed = db.session.execute(
-        update(Action).where(Action.status == "started", *scope)
+
+def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> ExpiryReport:
+    """Ended leases: never started -> offered again (failed after the 3rd), started -> unknown (verify first),
+    unknown for UNKNOWN_TIMEOUT -> failed. The failed ones are returned: the engine applies their outcome."""
+    scope = [Action.account_id == account_id] if account_id is not None else []
+    ended = and_(Action.lease_expires_at.is_not(None), Action.lease_expires_at <= now)
+    report = ExpiryReport()
+    report.changed += db.session.execute(
+        update(Action).where(Action.status == "started", ended, *scope)
         .values(status="unknown", updated_at=now).execution_options(synchronize_session=False)
     ).rowcount or 0
-    changed += db.session.execute(
-        update(Action).where(Action.status == "leased", Action.lease_count < MAX_LEASES, *scope)
+    report.changed += db.session.execute(
+        update(Action).where(Action.status == "leased", ended, Action.lease_count < MAX_LEASES, *scope)
         .values(status="pending", updated_at=now).execution_options(synchronize_session=False)
     ).rowcount or 0
-    exhausted = db.session.scalars(
-        select(Action).where(Action.status == "leased", Action.lease_count >= MAX_LEASES, *scope)
-        .with_for_update(skip_locked=True).execution_options(populate_existing=True)
-    ).all()
-    for action in exhausted:
-        action.status, action.completed_at, action.updated_at = "failed", now, now
-        action.error = f"not reported after {MAX_LEASES} leases"
-        apply_failure(action, now)
-    return changed + len(exhausted)
+    reasons = (
+        (and_(Action.status == "leased", ended, Action.lease_count >= MAX_LEASES),
+         f"not reported after {MAX_LEASES} leases"),
+        (and_(Action.status == "unknown", Action.started_at <= now - UNKNOWN_TIMEOUT, or_(
+            Action.lease_expires_at.is_(None), ended)),
+         f"started but its outcome was never reported or verified within {int(UNKNOWN_TIMEOUT.total_seconds()) // 3600}"
+         " hours; assumed not sent and never sent again"),
+    )
+    for condition, reason in reasons:
+        for action in db.session.scalars(
+            select(Action).where(condition, *scope).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all():
+            action.status, action.completed_at, action.updated_at, action.error = "failed", now, now, reason
+            action.lease_expires_at = None
+            report.failed.append(action)
+    report.changed += len(report.failed)
+    return report
 
 
-def _leased_action(team_id, action_id) -> Action:
+def locked_action(team_id, action_id) -> Action:
     return get_for_team(Action, team_id, action_id, what="action", for_update=True)
 
 
@@ -135,76 +172,89 @@ def _check_token(action: Action, lease_token: str) -> None:
         raise conflict("leaseToken: this action has been leased to another poller since; drop it")
 
 
-def start_action(team_id, action_id, lease_token: str, now: datetime) -> Action:
+def _refuse_if_cancelled(action: Action) -> None:
+    if action.status == "cancelled":
+        raise conflict(f"action {action.id} was cancelled ({action.error}); do not perform it")
+
+
+def start_action(action: Action, account: LinkedInAccount, policy: AccountPolicy, lease_token: str,
+                 now: datetime) -> Action:
     """The extension is about to act: from here on an ended lease means 'unknown', never 'send again'."""
-    action = _leased_action(team_id, action_id)
+    _refuse_if_cancelled(action)
     _check_token(action, lease_token)
     if action.status == "started":
         return action
-    if action.status == "cancelled":
-        raise conflict(f"action {action.id} was cancelled ({action.error}); do not perform it")
     if action.status in FINAL_OUTCOMES:
         raise conflict(f"action {action.id} is already {action.status}; do not perform it")
     if action.status == "unknown":
         raise conflict(f"action {action.id} is a verify step: check LinkedIn and report, do not perform it")
-    if action.status == "pending":
-        # The lease ended but nobody else took it: this poller may still go ahead.
-        action.lease_count += 1
+    if action.status == "pending" or (action.lease_expires_at is not None and action.lease_expires_at <= now):
+        raise conflict(f"action {action.id}: its lease ended before it was started; poll again")
     action.status, action.started_at, action.updated_at = "started", now, now
     action.lease_expires_at = max(action.lease_expires_at or now, now + DEFAULT_LEASE)
+    if action.type in PACED_ACTION_TYPES:
+        account.paced_ready_at = max(action.lease_expires_at, now + timedelta(minutes=policy.gap_minutes[0]))
     return action
 
 
-def report_result(team_id, action_id, lease_token: str, outcome: str, occurred_at: datetime | None,
-                  error: str | None, details: dict, now: datetime) -> ReportAnswer:
-    """Record what happened. The same final outcome again answers the same and changes nothing."""
-    from app.actions.effects import apply_outcome
-
-    action = _leased_action(team_id, action_id)
+def record_result(action: Action, account: LinkedInAccount, policy: AccountPolicy, lease_token: str, outcome: str,
+                  occurred_at: datetime | None, error: str | None, details: dict, now: datetime,
+                  rng: random.Random | None = None) -> ReportAnswer:
+    """Record what happened to the action. The same final outcome again answers the same and changes nothing."""
     occurred_at = min(occurred_at, now) if occurred_at else None  # a clock ahead of ours is not the future
-    if action.status in FINAL_OUTCOMES or action.status == "cancelled":
+    if action.status in FINAL_STATUSES:
         if outcome == action.status:
             return ReportAnswer(action, replayed=True)
+        _refuse_if_cancelled(action)
         raise conflict(f"outcome: action {action.id} already finished as {action.status}")
     _check_token(action, lease_token)
     if outcome == "not_sent":
         if action.status != "unknown":
             raise ApiError(400, "outcome: not_sent answers a verify step only (use failed or skipped)")
-        _offer_again(action, now)
-        return ReportAnswer(action)
+        return _offer_again(action, now)
+    if action.type in PACED_ACTION_TYPES and action.status != "unknown":
+        # The next paced action waits a human gap after this one began.
+        gap = policy.random_gap(rng or random.Random())
+        account.paced_ready_at = max(now, (action.started_at or now) + gap)
     action.status, action.updated_at = outcome, now
     action.completed_at = occurred_at or now
     action.error = error if outcome != "done" else None
     action.details = details or {}
     action.lease_expires_at = None
-    apply_outcome(action, now)
+    return ReportAnswer(action, finished=True)
+
+
+def _offer_again(action: Action, now: datetime) -> ReportAnswer:
+    action.lease_expires_at, action.started_at, action.updated_at = None, None, now
+    if action.lease_count >= MAX_LEASES:
+        action.status, action.completed_at = "failed", now
+        action.error = f"not sent after {MAX_LEASES} attempts"
+        return ReportAnswer(action, finished=True)
+    # A paced action keeps its planned day: from an earlier day, the planner withdraws and replans it
+    # within today's caps; moved to today, it would come on top of them.
+    action.status = "pending"
+    if action.type not in PACED_ACTION_TYPES:
+        action.due_at = now
     return ReportAnswer(action)
 
 
-def _offer_again(action: Action, now: datetime) -> None:
-    from app.actions.effects import apply_failure
-
-    action.lease_expires_at, action.started_at, action.updated_at = None, None, now
-    lead = db.session.get(Lead, action.lead_id) if action.lead_id else None
-    if lead is not None and lead.status == "replied":
-        # The lead replied while this was in doubt: nothing more is ever sent to it.
-        action.status, action.error = "cancelled", "the lead replied"
-    elif action.lease_count >= MAX_LEASES:
-        action.status, action.completed_at = "failed", now
-        action.error = f"not sent after {MAX_LEASES} attempts"
-        apply_failure(action, now)
-    else:
-        # A paced action keeps its planned day: from an earlier day, the planner withdraws and replans it
-        # within today's caps; moved to today, it would come on top of them.
-        action.status = "pending"
-        if action.type not in PACED_ACTION_TYPES:
-            action.due_at = now
-
-
-def cancel_open_actions_of_lead(lead_id, reason: str, now: datetime) -> int:
-    """Nothing more goes to this lead: pending and leased (not yet started) actions are cancelled."""
+def cancel_actions(condition, reason: str, now: datetime) -> list:
+    """Take back matching actions the extension has not started (pending or leased): a start or result on one
+    answers 409 with the reason. Returns (id, type, lead_id, post_id) of each."""
     return db.session.execute(
-        update(Action).where(Action.lead_id == lead_id, Action.status.in_(("pending", "leased")))
-        .values(status="cancelled", error=reason, lease_expires_at=None, updated_at=now)
+        update(Action).where(Action.status.in_(CANCELLABLE_STATUSES), condition)
+        .values(status="cancelled", error=reason[:300], lease_expires_at=None, completed_at=now, updated_at=now)
+        .returning(Action.id, Action.type, Action.lead_id, Action.post_id)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    ).all()
+
+
+def cancel_actions_of_leads(lead_ids, reason: str, now: datetime, types=None) -> list:
+    condition = Action.lead_id.in_(list(lead_ids))
+    if types is not None:
+        condition = and_(condition, Action.type.in_(types))
+    return cancel_actions(condition, reason, now) if lead_ids else []
+
+
+def open_actions_exist(condition) -> bool:
+    return db.session.scalar(select(Action.id).where(Action.status.in_(OPEN_STATUSES), condition).limit(1)) is not None

@@ -4,8 +4,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.engine.counts import acceptance_rate, remaining_capacity
-from app.engine.policy import account_policy
+from app.caps.policy import account_policy
+from app.caps.usage import acceptance_rate, remaining_capacity
+from app.engine.assignment import campaign_account_id
 from app.extensions import db
 from app.models import Action, Lead, LinkedInAccount, Post
 from app.scoping import get_for_team, team_select
@@ -31,8 +32,6 @@ def campaign_analytics(campaign, now: datetime) -> dict:
         team_select(Lead, campaign.team_id, func.count(Lead.invited_at), func.count(Lead.connected_at),
                     func.count(Lead.replied_at)).where(Lead.campaign_id == campaign.id)
     ).one()
-    from app.engine.assignment import campaign_account_id, campaigns_of_account
-
     account_id = campaign_account_id(campaign)
     account = get_for_team(LinkedInAccount, campaign.team_id, account_id, "account") if account_id else None
     done_today, limits_left = {}, None
@@ -47,7 +46,7 @@ def campaign_analytics(campaign, now: datetime) -> dict:
                 .group_by(Action.type)
             ).all()
         )
-        limits_left = remaining_capacity(account, policy, now) if campaign in campaigns_of_account(account) else None
+        limits_left = remaining_capacity(account, policy, now) if campaign.status == "active" else None
     recent_rate = acceptance_rate(campaign.id, now)
     return {
         "leadsByStatus": counts,

@@ -7,7 +7,7 @@ from app.common.fields import TrimmedString, UtcDateTime
 from app.models import CAMPAIGN_STATUSES, LEAD_STATUSES
 from app.templating import TEMPLATE_VARIABLES
 
-# LinkedIn's hard ceilings (the same numbers as app.engine.policy.HARD_LIMITS).
+# LinkedIn's hard ceilings (the same numbers as app.caps.policy.HARD_LIMITS).
 SETTING_RANGES = {
     "invitesPerDay": (1, 100),
     "invitesPerWeek": (1, 200),

@@ -1,7 +1,10 @@
 """Campaigns: create, edit, status changes, delete, and template previews."""
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
 
+from app import clock
+from app.analytics.service import campaign_analytics
+from app.engine.withdrawals import withdraw_campaign_actions
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
@@ -19,7 +22,8 @@ TRANSITIONS = {
     "completed": {"archived"},
     "archived": set(),
 }
-IN_FLIGHT_ACTION_STATUSES = ("leased", "started", "unknown")
+# What the planner reads: a change to any of these takes back what was planned under the old value.
+PLANNED_FROM = ("status", "templates", "targeting", "linkedinAccountId", "settings")
 
 
 def validate_templates(templates: dict) -> None:
@@ -56,9 +60,6 @@ def list_campaigns(team_id) -> list[Campaign]:
 def get_campaign(team_id, campaign_id, with_analytics: bool = False) -> Campaign:
     campaign = _attach_counts(team_id, [get_for_team(Campaign, team_id, campaign_id, "campaign")])[0]
     if with_analytics:
-        from app import clock
-        from app.analytics.service import campaign_analytics
-
         campaign.analytics = campaign_analytics(campaign, clock.now())
     return campaign
 
@@ -100,11 +101,11 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
     if campaign.status == "archived" and set(changes) - {"status"}:
         raise ApiError(409, "an archived campaign cannot be edited")
-    # Pending actions planned under what changes (status, account, limits) are withdrawn; the next tick replans.
-    replan = False
+    # The row lock waits for a plan in progress (it holds the campaign FOR SHARE); what it planned under the old
+    # rules is then withdrawn here, before this change answers, so none of it is ever leased.
+    before = {key: _planner_view(campaign)[key] for key in PLANNED_FROM}
     if "status" in changes:
         _check_transition(campaign, changes["status"])
-        replan = campaign.status == "active" and changes["status"] != "active"
         campaign.status = changes["status"]
     if "templates" in changes:
         templates = changes["templates"] or {}
@@ -117,37 +118,29 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
     if "targeting" in changes:
         campaign.targeting = changes["targeting"] or {}
     if "linkedinAccountId" in changes:
-        account_id = _team_account_id(team_id, changes["linkedinAccountId"])
-        replan = replan or account_id != campaign.linkedin_account_id
-        campaign.linkedin_account_id = account_id
+        campaign.linkedin_account_id = _team_account_id(team_id, changes["linkedinAccountId"])
     if "settings" in changes:
         # Partial: only the limits given change; null settings resets to the defaults.
-        settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
-        replan = replan or settings != (campaign.settings or {})
-        campaign.settings = settings
-    if replan:
-        from app.engine.planner import withdraw_campaign_actions
-
-        withdraw_campaign_actions(campaign.id, utcnow())
+        campaign.settings = {**(campaign.settings or {}), **changes["settings"]} if changes["settings"] else {}
+    if _planner_view(campaign) != before:
+        withdraw_campaign_actions(campaign.id, clock.now())
     campaign.updated_at = utcnow()
     db.session.flush()
     return _attach_counts(team_id, [campaign])[0]
 
 
+def _planner_view(campaign: Campaign) -> dict:
+    return {"status": campaign.status, "templates": campaign.templates or {}, "targeting": campaign.targeting or {},
+            "linkedinAccountId": campaign.linkedin_account_id, "settings": campaign.settings or {}}
+
+
 def delete_campaign(team_id, campaign_id) -> None:
-    """Delete the campaign with its leads and their pending actions; refused while the extension holds one."""
+    """Delete the campaign and its leads. Actions not yet started are cancelled (the extension gets 409 if it tries
+    one); what was done stays on record, without its lead, and keeps counting against the account's caps."""
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
-    in_flight = db.session.scalar(
-        select(func.count(Action.id)).where(Action.campaign_id == campaign.id,
-                                            Action.status.in_(IN_FLIGHT_ACTION_STATUSES))
-    )
-    if in_flight:
-        raise ApiError(409, f"campaign has {in_flight} action(s) in progress in the extension; pause it, wait for "
-                            "them to finish, then delete")
-    db.session.execute(update(Action).where(Action.campaign_id == campaign.id, Action.status == "pending")
-                       .values(status="cancelled", updated_at=utcnow()))
-    # leads.campaign_id and actions.campaign_id cascade; deleted explicitly so SQLite (no FK pragma) agrees.
-    db.session.execute(delete(Action).where(Action.campaign_id == campaign.id))
+    withdraw_campaign_actions(campaign.id, clock.now(), "the campaign was deleted")
+    db.session.execute(update(Action).where(Action.campaign_id == campaign.id).values(campaign_id=None, lead_id=None)
+                       .execution_options(synchronize_session=False))
     db.session.execute(delete(Lead).where(Lead.campaign_id == campaign.id, Lead.team_id == team_id))
     db.session.execute(delete(Campaign).where(Campaign.id == campaign.id, Campaign.team_id == team_id))
 

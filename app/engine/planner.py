@@ -1,13 +1,15 @@
-"""The planner: each tick creates the next due actions, inside the limits and the working hours.
+"""The planner: the next due actions of each LinkedIn account, inside its caps and working hours.
 
-A tick (1) withdraws pending actions of campaigns that are no longer active or whose
-day has passed, (2) qualifies new leads against their campaign's targeting, and
-(3) plans each LinkedIn account under a lock on that account: withdrawals of stale
-invites, messages, invites, posts and comments. Caps are counted from the actions
-table inside that lock, so no mix of workers or ticks can create more than a cap.
-Its cost follows the due leads (index on status and next_step_at), not all leads.
+A tick (1) withdraws actions of campaigns no longer active and paced actions whose day has passed, (2)
+qualifies new leads against their campaign's targeting, and (3) plans each account that may have work,
+each in its own transaction under that account's lock: in production one RQ job per account
+(worker/engine_jobs.py), so a large team or a slow account delays no other, and more workers plan more
+accounts. Planning an account takes its team's active campaigns FOR SHARE: a campaign change (PATCH)
+waits for the plan in progress, then withdraws what it planned; a plan that starts after a change sees it.
+Caps are counted from the actions table (range reads on indexed columns) inside the account lock.
 """
 
+import logging
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,19 +18,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from app import clock
-from app.engine.counts import COUNTED_ACTION_STATUSES, remaining_capacity
+from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
+from app.caps.usage import COUNTED_ACTION_STATUSES, remaining_capacity
+from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
 from app.engine.locks import lock_row, try_transaction_lock
-from app.engine.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
 from app.engine.publishing import plan_posts_and_comments
 from app.engine.sequence import ACTIVE_LEAD_STATUSES, targeting_verdict
+from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
+from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
+
+log = logging.getLogger(__name__)
 
 QUALIFY_BATCH = 5000
 # Actions are planned at most this far ahead, so pausing a campaign stops it within the hour.
 HORIZON = timedelta(minutes=60)
-# A paced action still pending this long after its due time belongs to a past working day on any time zone.
-STALE_AFTER = timedelta(hours=20)
+# A lead in a campaign that ended no longer holds the person for the team.
+ENDED_CAMPAIGN_STATUSES = ("completed", "archived")
 
 
 @dataclass
@@ -37,66 +44,46 @@ class TickReport:
     queued: int = 0
     skipped: int = 0
     actions_created: int = 0
+    accounts_planned: int = 0
+    accounts_failed: int = 0
 
 
-def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
-    now = now or clock.now()
-    rng = rng or random.Random()
-    report = TickReport()
+def prepare_tick(now: datetime, report: TickReport | None = None) -> TickReport:
+    """The team-independent part of a tick, committed: withdrawals and qualification."""
+    report = report or TickReport()
     report.cancelled = withdraw_unusable_actions(now)
     db.session.commit()
     report.queued, report.skipped = qualify_new_leads(now)
     db.session.commit()
-    for account_id in accounts_with_active_work():
-        report.actions_created += plan_account(account_id, now, rng)
-        db.session.commit()
     return report
 
 
-def withdraw_unusable_actions(now: datetime) -> int:
-    """Cancel pending actions of campaigns no longer active, and paced actions whose day has passed on any
-    account (an account that stopped working a campaign is not planned for, but its leads must be)."""
-    inactive = Action.campaign_id.in_(select(Campaign.id).where(Campaign.status != "active"))
-    stale = Action.type.in_(PACED_ACTION_TYPES) & (Action.due_at < now - STALE_AFTER)
-    return _cancel_pending(inactive | stale, now)
+def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> TickReport:
+    """A whole tick in this process: every account in turn (tests and the simulation use it; production fans the
+    accounts out to jobs). One account's failure is logged and rolled back; the others are planned."""
+    now = now or clock.now()
+    rng = rng or random.Random()
+    report = prepare_tick(now)
+    for account_id in accounts_with_work():
+        created = plan_account_safely(account_id, now, rng)
+        if created is None:
+            report.accounts_failed += 1
+        else:
+            report.accounts_planned += 1
+            report.actions_created += created
+    return report
 
 
-def withdraw_campaign_actions(campaign_id, now: datetime) -> int:
-    """A campaign stopped being active: its pending actions are withdrawn at once (not at the next tick)."""
-    return _cancel_pending(Action.campaign_id == campaign_id, now)
-
-
-def withdraw_account_actions(account_id, now: datetime) -> int:
-    """An account's limits, working hours or time zone changed: its pending paced actions are withdrawn, so
-    the next tick plans them again under the new rules."""
-    return _cancel_pending((Action.account_id == account_id) & Action.type.in_(PACED_ACTION_TYPES), now)
-
-
-def _cancel_pending(condition, now: datetime) -> int:
-    """Cancel matching pending actions; their leads get a next step of `now`, so planning resumes from there."""
-    condition = (Action.status == "pending") & condition
-    lead_ids = db.session.scalars(select(Action.lead_id).where(condition, Action.lead_id.is_not(None))).all()
-    withdrawn_invites = db.session.scalars(
-        select(Action.lead_id).where(condition, Action.type == "withdraw", Action.lead_id.is_not(None))).all()
-    result = db.session.execute(
-        update(Action).where(condition).values(status="cancelled", error="withdrawn by the planner", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if lead_ids:
-        db.session.execute(
-            update(Lead)
-            .where(Lead.id.in_(lead_ids), Lead.status.in_(("queued", "connected", "messaged")))
-            .values(next_step_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    if withdrawn_invites:  # the invite is still out: the lead is invited again, and its withdrawal replanned
-        db.session.execute(
-            update(Lead)
-            .where(Lead.id.in_(withdrawn_invites), Lead.status == "skipped")
-            .values(status="invited", status_reason=None, next_step_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return result.rowcount or 0
+def plan_account_safely(account_id, now: datetime, rng: random.Random) -> int | None:
+    """Plan one account in its own transaction; None when it failed (rolled back, logged)."""
+    try:
+        created = plan_account(account_id, now, rng)
+        db.session.commit()
+        return created
+    except Exception:
+        db.session.rollback()
+        log.exception("planning account %s failed; the other accounts go on", account_id)
+        return None
 
 
 def qualify_new_leads(now: datetime) -> tuple[int, int]:
@@ -143,24 +130,20 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
 
 
 def _profiles_in_progress(team_ids: set, profile_urls: set) -> dict:
+    """(team, profile) -> the campaign contacting that person now. Leads of completed or archived campaigns are
+    over: they do not hold the person."""
     found = {}
     urls = list(profile_urls)
     for start in range(0, len(urls), 1000):
         chunk = urls[start : start + 1000]
         for team_id, url, campaign_id in db.session.execute(
-            select(Lead.team_id, Lead.profile_url, Lead.campaign_id).where(
-                Lead.team_id.in_(team_ids), Lead.profile_url.in_(chunk), Lead.status.in_(ACTIVE_LEAD_STATUSES)
-            )
+            select(Lead.team_id, Lead.profile_url, Lead.campaign_id)
+            .join(Campaign, Campaign.id == Lead.campaign_id)
+            .where(Lead.team_id.in_(team_ids), Lead.profile_url.in_(chunk), Lead.status.in_(ACTIVE_LEAD_STATUSES),
+                   Campaign.status.not_in(ENDED_CAMPAIGN_STATUSES))
         ):
             found[(team_id, url)] = campaign_id
     return found
-
-
-def accounts_with_active_work() -> list:
-    """Accounts that have an active campaign, plus each team's default account (posts, comments)."""
-    from app.engine.assignment import campaign_account_ids, default_account_ids
-
-    return sorted(set(campaign_account_ids().values()) | set(default_account_ids().values()), key=str)
 
 
 class Timeline:
@@ -181,19 +164,16 @@ class Timeline:
 
 
 def plan_account(account_id, now: datetime, rng: random.Random) -> int:
-    from app.engine.assignment import campaigns_of_account
-    from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
-
+    """Plan one account (the caller commits): withdrawals of stale invites, messages and invites within its caps,
+    and, for the team's default account, posts and comments."""
     if not try_transaction_lock(f"planner:account:{account_id}"):
         return 0
     account = lock_row(LinkedInAccount, account_id)
     if account is None:
         return 0
     policy = account_policy(account, now)
-    campaigns = campaigns_of_account(account)
-    # Paced actions planned for an earlier day and never leased are planned again within today's caps.
-    _cancel_pending((Action.account_id == account.id) & Action.type.in_(PACED_ACTION_TYPES)
-                    & (Action.due_at < policy.day_window(now)[0]), now)
+    campaigns = active_campaigns_of_team(account.team_id, lock=True)
+    withdraw_earlier_days(account.id, policy.day_window(now)[0], now)
     last_due = db.session.scalar(
         select(func.max(Action.due_at)).where(
             Action.account_id == account.id,
@@ -204,9 +184,11 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     timeline = Timeline(policy, last_due, now, rng)
     created = 0
     if campaigns:
+        inviting = campaigns_invited_from(account, campaigns)
         capacity = remaining_capacity(account, policy, now)
-        created += plan_withdrawals(account, campaigns, policy, now)
-        created += plan_messages(account, campaigns, policy, timeline, capacity["messages"], now)
-        created += plan_invites(account, campaigns, policy, timeline, capacity["invites"], now)
-    created += plan_posts_and_comments(account, now)
+        created += plan_withdrawals(account, campaigns, inviting, policy, now)
+        created += plan_messages(account, campaigns, inviting, policy, timeline, capacity["messages"], now)
+        created += plan_invites(account, inviting, policy, timeline, capacity["invites"], now)
+    if account.is_default:
+        created += plan_posts_and_comments(account, now)
     return created

@@ -1,6 +1,6 @@
 """Posts at their time, first comments after their post, approved comments at once.
 
-They go through the team's default account and are not paced by the invite and
+They go through the team's default account (the planner calls this for it only) and are not paced by the invite and
 message limits: a person chose their time. A post or comment whose action failed
 three times ends `failed` (a post emits `post.failed`).
 """
@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 
 from app.actions.service import create_action
+from app.common.fields import utc_iso
 from app.extensions import db
 from app.models import Action, Comment, Post
+from app.posts.schemas import PostSchema
 from app.webhooks.outbox import emit
 
 MAX_ATTEMPTS = 3
@@ -31,9 +33,6 @@ def _attempts(column, row_id) -> tuple[int, int, str | None]:
 
 
 def _post_failed_data(post, now: datetime) -> dict:
-    from app.common.fields import utc_iso
-    from app.posts.schemas import PostSchema
-
     return {"post": PostSchema().dump(post), "reason": post.status_reason, "occurredAt": utc_iso(now)}
 
 
@@ -78,7 +77,7 @@ def plan_comments(account, now: datetime) -> int:
     db.session.flush()
     created = 0
     for comment in db.session.scalars(
-        select(Comment).where(Comment.team_id == account.team_id, Comment.status == "approved")
+        select(Comment).where(Comment.team_id == account.team_id, Comment.status.in_(("approved", "posting")))
         .with_for_update(skip_locked=True)
     ):
         open_count, failed, last_error = _attempts(Action.comment_id, comment.id)
@@ -97,8 +96,5 @@ def plan_comments(account, now: datetime) -> int:
 
 
 def plan_posts_and_comments(account, now: datetime) -> int:
-    from app.engine.assignment import default_account_ids
-
-    if default_account_ids().get(account.team_id) != account.id:
-        return 0
+    """The team's default account publishes its posts and comments."""
     return plan_posts(account, now) + plan_comments(account, now)

@@ -7,7 +7,7 @@ An invite not accepted within N days is withdrawn and the lead ends skipped.
 
 from datetime import datetime, timedelta
 
-from app.engine.policy import DEFAULT_FIRST_MESSAGE_DELAY_HOURS, DEFAULT_INVITE_EXPIRY_DAYS
+from app.caps.policy import DEFAULT_FIRST_MESSAGE_DELAY_HOURS, DEFAULT_INVITE_EXPIRY_DAYS
 
 ACTIVE_LEAD_STATUSES = ("queued", "invited", "connected", "messaged")
 

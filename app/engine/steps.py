@@ -1,12 +1,16 @@
-"""The planner's per-account steps: stale invites withdrawn, messages, invites."""
+"""The planner's per-account steps: stale invites withdrawn, messages, invites.
+
+Later steps of a lead (messages, the withdrawal) go on the account that invited it; a lead no account has
+acted for yet (moved to `connected` by hand, say) is worked by the account its campaign's invites go from.
+"""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from app.actions.service import create_action
-from app.engine.counts import acceptance_rate, count_actions
-from app.engine.policy import DEFAULT_INVITE_EXPIRY_DAYS, AccountPolicy, campaign_cap, campaign_daily_invites
+from app.caps.policy import AccountPolicy, campaign_cap, campaign_daily_invites
+from app.caps.usage import acceptance_rate, count_actions
 from app.engine.sequence import next_message_template
 from app.extensions import db
 from app.models import Lead
@@ -15,31 +19,38 @@ from app.templating import lead_values, render
 WITHDRAW_BATCH = 200
 
 
-def _due_leads(campaign_ids, statuses, now: datetime, limit: int):
+def _worked_by(account, campaign_ids, inviting_ids):
+    """Leads of these campaigns that this account works: the ones it invited, and those no account has yet whose
+    campaign it sends the invites of."""
+    mine = and_(Lead.account_id == account.id, Lead.campaign_id.in_(campaign_ids))
+    unassigned = and_(Lead.account_id.is_(None), Lead.campaign_id.in_(inviting_ids)) if inviting_ids else None
+    return or_(mine, unassigned) if unassigned is not None else mine
+
+
+def _due_leads(condition, statuses, now: datetime, limit: int):
     return db.session.scalars(
         select(Lead)
-        .where(Lead.campaign_id.in_(campaign_ids), Lead.status.in_(statuses), Lead.next_step_at <= now)
+        .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now)
         .order_by(Lead.next_step_at, Lead.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
 
 
-def plan_withdrawals(account, campaigns, policy: AccountPolicy, now: datetime) -> int:
-    """Invites not accepted in time: a withdraw action, and the lead ends skipped."""
-    by_id = {c.id: c for c in campaigns}
+def plan_withdrawals(account, campaigns, inviting, policy: AccountPolicy, now: datetime) -> int:
+    """Invites not accepted in time: a withdraw action. The lead stays `invited` until it is done, so an
+    acceptance seen meanwhile still counts (and takes the withdrawal back)."""
+    condition = _worked_by(account, [c.id for c in campaigns], [c.id for c in inviting])
     due_at = policy.next_working_time(now)
     created = 0
-    for lead in _due_leads(list(by_id), ("invited",), now, WITHDRAW_BATCH):
-        days = (by_id[lead.campaign_id].settings or {}).get("inviteExpiryDays") or DEFAULT_INVITE_EXPIRY_DAYS
+    for lead in _due_leads(condition, ("invited",), now, WITHDRAW_BATCH):
         create_action(lead.team_id, account.id, "withdraw", lead=lead, campaign_id=lead.campaign_id, due_at=due_at)
-        lead.status, lead.next_step_at, lead.updated_at = "skipped", None, now
-        lead.status_reason = f"invite not accepted within {days} days; withdrawn"
+        lead.next_step_at, lead.updated_at = None, now
         created += 1
     return created
 
 
-def plan_messages(account, campaigns, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
+def plan_messages(account, campaigns, inviting, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
     """First messages to connected leads and follow-ups, within the account's and each campaign's daily cap."""
     if capacity <= 0:
         return 0
@@ -48,19 +59,22 @@ def plan_messages(account, campaigns, policy: AccountPolicy, timeline, capacity:
     for campaign in campaigns:
         cap = campaign_cap(campaign.settings, "messagesPerDay", policy.messages_per_day)
         left[campaign.id] = cap - count_actions(None, "message", day_start, day_end, campaign.id)
-    open_campaigns = [campaign_id for campaign_id, room in left.items() if room > 0]
+    open_ids = [campaign_id for campaign_id, room in left.items() if room > 0]
+    if not open_ids:
+        return 0
+    condition = _worked_by(account, open_ids, [c.id for c in inviting if c.id in left and left[c.id] > 0])
     created = 0
-    for lead in _due_leads(open_campaigns, ("connected", "messaged"), now, capacity) if open_campaigns else []:
+    for lead in _due_leads(condition, ("connected", "messaged"), now, capacity):
         body, _ = next_message_template(by_id[lead.campaign_id].templates, lead.messages_sent or 0)
         if not body:
             lead.next_step_at = None  # the sequence is complete
             continue
         if left[lead.campaign_id] <= 0:
             continue  # this campaign's messages for today are spent; the lead waits for tomorrow
-        left[lead.campaign_id] -= 1
         due_at = timeline.next_slot()
         if due_at is None:
             break
+        left[lead.campaign_id] -= 1
         text = render(body, lead_values(lead))
         create_action(lead.team_id, account.id, "message", lead=lead, campaign_id=lead.campaign_id, text=text,
                       due_at=due_at)
@@ -82,7 +96,8 @@ def plan_invites(account, campaigns, policy: AccountPolicy, timeline, capacity: 
         allowed = min(capacity, cap - count_actions(None, "invite", day_start, day_end, campaign.id),
                       week_cap - count_actions(None, "invite", week_start, day_end, campaign.id))
         if allowed > 0:
-            candidates.append((campaign, list(_due_leads([campaign.id], ("queued",), now, allowed))))
+            leads = _due_leads(Lead.campaign_id == campaign.id, ("queued",), now, allowed)
+            candidates.append((campaign, list(leads)))
     created = 0
     while created < capacity and any(leads for _, leads in candidates):
         for campaign, leads in candidates:

@@ -10,22 +10,20 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import ApiError
 from app.errors import validation_message as _message
 from app.extensions import db
-from app.models import Action, Campaign, Lead
+from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
-from app.scoping import get_for_team
+from app.scoping import get_for_team, team_select
 from app.templating import split_name
 
 CANONICAL_PREFIX = "https://www.linkedin.com/in/"
 _HOST = re.compile(r"^(?:[a-z]{2,3}\.)?linkedin\.com$")
 _SLUG_MAX = 100
 MAX_BULK_LEADS = 1000
-OPEN_ACTION_STATUSES = ("pending",)
 
 
 @dataclass
@@ -131,34 +129,6 @@ def get_lead(team_id, lead_id) -> Lead:
     return get_for_team(Lead, team_id, lead_id, "lead")
 
 
-def update_lead(team_id, lead_id, changes: dict) -> Lead:
-    lead = get_for_team(Lead, team_id, lead_id, "lead", for_update=True)
-    if "status" in changes and changes["status"] != lead.status:
-        lead.status = changes["status"]
-        lead.status_reason = "set through the API"
-        # A lead moved by hand is re-planned by the engine from its new status.
-        lead.next_step_at = utcnow() if lead.status in ("new", "queued") else None
-        _cancel_open_actions([lead.id])
-    if "notes" in changes:
-        lead.notes = changes["notes"]
-    if "tags" in changes:
-        lead.tags = list(dict.fromkeys(changes["tags"]))
-    if "customFields" in changes:
-        lead.custom_fields = changes["customFields"]
-    lead.updated_at = utcnow()
-    db.session.flush()
-    return lead
-
-
-def _cancel_open_actions(lead_ids: list) -> None:
-    """Actions not yet offered to the extension are cancelled; leased or started ones are left to finish."""
-    db.session.execute(
-        update(Action)
-        .where(Action.lead_id.in_(lead_ids), Action.status.in_(OPEN_ACTION_STATUSES))
-        .values(status="cancelled", error="lead changed or deleted through the API", updated_at=utcnow())
-    )
-
-
 def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     if len(leads) > MAX_BULK_LEADS:
         raise ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {len(leads)}; split the batch")
@@ -172,20 +142,7 @@ def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     return {"created": len(added.created), "duplicates": added.duplicates, "leads": added.created}
 
 
-def delete_lead(team_id, lead_id) -> None:
-    lead = get_for_team(Lead, team_id, lead_id, "lead", for_update=True)
-    in_flight = db.session.scalar(select(func.count(Action.id)).where(
-        Action.lead_id == lead.id, Action.status.in_(("leased", "started", "unknown"))))
-    if in_flight:
-        raise ApiError(409, "lead has an action in progress in the extension; retry once it has finished")
-    _cancel_open_actions([lead.id])
-    # Actions reference the lead with ON DELETE CASCADE: their history goes with it.
-    db.session.execute(delete(Lead).where(Lead.id == lead.id, Lead.team_id == team_id))
-
-
 def leads_of_campaign_query(team_id, campaign_id=None, status=None):
-    from app.scoping import team_select
-
     statement = team_select(Lead, team_id)
     if campaign_id is not None:
         statement = statement.where(Lead.campaign_id == campaign_id)
@@ -194,4 +151,4 @@ def leads_of_campaign_query(team_id, campaign_id=None, status=None):
     return statement
 
 
-__all__ = ["AddedLeads", "add_leads", "normalize_profile_url", "get_lead", "update_lead", "delete_lead"]
+__all__ = ["AddedLeads", "add_leads", "normalize_profile_url", "get_lead"]

@@ -5,7 +5,9 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
+from app import clock
 from app.content_type import accepts_multipart
+from app.engine import lead_changes
 from app.extensions import db
 from app.leads import csv_io, listing, service
 from app.leads.schemas import (
@@ -85,7 +87,7 @@ def get_lead(lead_id):
 @blueprint.response(200, LeadSchema)
 def update_lead(changes, lead_id):
     """Change a lead's status, notes, tags or custom fields."""
-    lead = service.update_lead(g.team_id, lead_id, changes)
+    lead = lead_changes.update_lead(g.team_id, lead_id, changes, clock.now())
     db.session.commit()
     return lead
 
@@ -94,7 +96,7 @@ def update_lead(changes, lead_id):
 @blueprint.response(204)
 def delete_lead(lead_id):
     """Delete a lead and its pending actions."""
-    service.delete_lead(g.team_id, lead_id)
+    lead_changes.delete_lead(g.team_id, lead_id, clock.now())
     db.session.commit()
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -18,11 +18,19 @@ ACTION_STATUSES = ("pending", "leased", "started", "unknown", "done", "failed", 
 
 class LinkedInAccount(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "linkedin_accounts"
-    __table_args__ = (UniqueConstraint("team_id", "profile_url"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "profile_url"),
+        # At most one default account per team: it works campaigns that name none, and posts and comments.
+        Index("ix_linkedin_accounts_one_default", "team_id", unique=True,
+              postgresql_where=text("is_default"), sqlite_where=text("is_default")),
+    )
 
     profile_url: Mapped[str] = mapped_column(String(300))
     name: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Set when a person chose the time zone through the API: the extension's heartbeat no longer changes it.
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     extension_version: Mapped[str | None] = mapped_column(String(40))
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Limits and working hours overriding the defaults.
@@ -30,6 +38,8 @@ class LinkedInAccount(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # Set when LinkedIn itself refused for a limit: invites wait until then.
     invites_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str | None] = mapped_column(String(300))
+    # No paced action (invite, message, withdrawal) is leased before this: one at a time, a gap after the last.
+    paced_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
@@ -38,14 +48,19 @@ class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         Index("ix_actions_account_status_due", "account_id", "status", "due_at"),
         Index("ix_actions_status_lease", "status", "lease_expires_at"),
         Index("ix_actions_lead", "lead_id"),
+        # Caps are range reads: an account's (or a campaign's) actions of a type by due time.
+        Index("ix_actions_account_type_due", "account_id", "type", "due_at"),
+        Index("ix_actions_campaign_type_due", "campaign_id", "type", "due_at"),
+        Index("ix_actions_post", "post_id"),
+        Index("ix_actions_comment", "comment_id"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("linkedin_accounts.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(20))
-    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
-    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("leads.id", ondelete="CASCADE"))
-    post_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("posts.id", ondelete="CASCADE"))
-    comment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("comments.id", ondelete="CASCADE"))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="SET NULL"))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("leads.id", ondelete="SET NULL"))
+    post_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("posts.id", ondelete="SET NULL"))
+    comment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("comments.id", ondelete="SET NULL"))
     text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -79,9 +79,14 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         Index("ix_leads_team_created", "team_id", "created_at", "id"),
         # A campaign's latest invites, for its acceptance rate on every planner tick.
         Index("ix_leads_campaign_invited", "campaign_id", "invited_at"),
+        # The planner's due leads, per campaign (invites) and per account that works them (later steps).
+        Index("ix_leads_campaign_due", "campaign_id", "status", "next_step_at"),
+        Index("ix_leads_account_due", "account_id", "status", "next_step_at"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    # The LinkedIn account that invited the person: the rest of the sequence stays on it.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("linkedin_accounts.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))

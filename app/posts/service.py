@@ -1,7 +1,6 @@
 """Scheduled LinkedIn posts: only a post still `scheduled` can be changed or cancelled."""
 
-from sqlalchemy import update
-
+from app.actions.service import cancel_actions
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Action, Post
@@ -31,15 +30,17 @@ def create_post(team_id, data: dict) -> Post:
 
 def _scheduled(team_id, post_id, doing: str) -> Post:
     post = get_for_team(Post, team_id, post_id, "post", for_update=True)
+    if post.status == "publishing":
+        raise ApiError(409, f"the extension is publishing this post now; it cannot be {doing} (see its status "
+                            "once the extension reports)")
     if post.status != "scheduled":
         raise ApiError(409, f"only a scheduled post can be {doing}; this post is {post.status}")
     return post
 
 
 def _withdraw_pending_actions(post: Post) -> None:
-    # The planner creates the post's action shortly before it is due; a pending one is taken back.
-    db.session.execute(update(Action).where(Action.post_id == post.id, Action.status == "pending")
-                       .values(status="cancelled", error="post changed through the API", updated_at=utcnow()))
+    # The planner creates the post's action shortly before it is due; one not yet leased is taken back.
+    cancel_actions(Action.post_id == post.id, "the post was changed or cancelled through the API", utcnow())
 
 
 def update_post(team_id, post_id, changes: dict) -> Post:
