@@ -86,7 +86,7 @@ def test_effective_limits_warm_up_over_two_weeks(app, client):
     limits = _get(team)["limits"]
     assert (limits["invitesPerDay"], limits["invitesPerWeek"], limits["messagesPerDay"]) == (5, 25, 12)
     assert limits["warmupFraction"] == 0.25
-    assert _get(team)["limitsLeftToday"] == {"invites": 5, "messages": 12}
+    assert _get(team)["limitsLeftToday"] == {"invites": 5, "messages": 12, "invitesThisWeek": 25}
     team.clock.advance(days=7)  # half-way: 0.25 + 0.75 * 7/14 = 0.625
     _patch(team, {"settings": {"invitesPerDay": 40}})
     limits = _get(team)["limits"]
@@ -101,15 +101,15 @@ def test_effective_limits_warm_up_over_two_weeks(app, client):
 def test_left_today_drops_with_the_days_actions(app, client):
     team = Team(app, client)
     _settle(team.account_id, team, invitesPerDay=10, messagesPerDay=6)
-    assert _get(team)["limitsLeftToday"] == {"invites": 10, "messages": 6}
+    assert _get(team)["limitsLeftToday"] == {"invites": 10, "messages": 6, "invitesThisWeek": 100}
     for slug in ("ada", "bob", "cy"):
         team.action("invite", lead=team.lead(slug))
     team.action("message", lead=team.lead("dee", status="connected"))
-    assert _get(team)["limitsLeftToday"] == {"invites": 7, "messages": 5}
+    assert _get(team)["limitsLeftToday"] == {"invites": 7, "messages": 5, "invitesThisWeek": 97}
     listed = client.get("/api/v1/accounts", headers=team.headers).get_json()["accounts"]
-    assert listed[0]["limitsLeftToday"] == {"invites": 7, "messages": 5}
+    assert listed[0]["limitsLeftToday"] == {"invites": 7, "messages": 5, "invitesThisWeek": 97}
     team.clock.advance(days=1)  # a new local day (the week still counts the three)
-    assert _get(team)["limitsLeftToday"] == {"invites": 10, "messages": 6}
+    assert _get(team)["limitsLeftToday"] == {"invites": 10, "messages": 6, "invitesThisWeek": 100}
 
 
 def test_a_pause_from_linkedin_is_shown_with_its_reason_and_holds_through_a_patch(app, client):
@@ -121,7 +121,7 @@ def test_a_pause_from_linkedin_is_shown_with_its_reason_and_holds_through_a_patc
     account = _get(team)
     assert account["invitesPausedUntil"] == "2026-03-09T10:00:00.000Z"
     assert "weekly_invite_limit" in account["pauseReason"]
-    assert account["limitsLeftToday"] == {"invites": 0, "messages": 50}
+    assert account["limitsLeftToday"] == {"invites": 0, "messages": 50, "invitesThisWeek": 100}
     account = _patch(team, {"settings": {"invitesPerDay": 30}, "timezone": "Europe/Paris"})
     assert account["invitesPausedUntil"] == "2026-03-09T10:00:00.000Z" and account["limitsLeftToday"]["invites"] == 0
     assert "resumeInvites" in _patch(team, {"resumeInvites": True}, status=400)["error"]
@@ -197,15 +197,18 @@ def test_another_teams_account_is_not_found(app, client):
     assert _get(team)["settings"] == {}
 
 
-def test_the_default_account_is_the_one_seen_last(app, client):
+def test_the_default_account_is_the_teams_stable_choice(app, client):
     team = Team(app, client)
     team.clock.advance(minutes=5)
-    second = _heartbeat(team, SECOND_PROFILE)
+    second = _heartbeat(team, SECOND_PROFILE)  # seen last, yet the first account stays the default
     listed = client.get("/api/v1/accounts", headers=team.headers).get_json()["accounts"]
-    assert {a["id"]: a["isDefault"] for a in listed} == {str(team.account_id): False, str(second): True}
+    assert {a["id"]: a["isDefault"] for a in listed} == {str(team.account_id): True, str(second): False}
+    assert _patch(team, {"isDefault": True}, account_id=second)["isDefault"] is True
     team.clock.advance(minutes=5)
     _heartbeat(team, "https://www.linkedin.com/in/sender/")
-    assert _get(team)["isDefault"] is True and _get(team, second)["isDefault"] is False
+    assert _get(team)["isDefault"] is False and _get(team, second)["isDefault"] is True
+    refused = _patch(team, {"isDefault": False}, account_id=second, status=400)
+    assert refused["error"].startswith("isDefault"), refused
 
 
 def test_changing_the_rules_withdraws_the_accounts_pending_actions_for_replanning(app, client):
@@ -303,7 +306,8 @@ def test_a_campaigns_daily_cap_counts_its_invites_on_every_account(app, client):
     _leads(team, 12, team.campaign, "lead")
     run_tick(team.clock())
     assert len(_actions(status="pending")) == 5
-    for leased in team.poll(limit=10):  # the first account sends all five
+    for _ in range(5):  # the first account sends all five, one at a time
+        [leased] = team.poll(limit=10)
         assert team.start(leased).status_code == 200 and team.report(leased).status_code == 200
     moved = client.patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
                          json={"linkedinAccountId": str(second)})
@@ -331,10 +335,11 @@ def test_an_account_that_stopped_working_a_campaign_leaves_no_lead_stranded(app,
     _leads(team, 4, team.campaign, "lead")
     run_tick(team.clock())
     assert {a.account_id for a in _actions(status="pending")} == {team.account_id}
-    # The next morning only the second account's extension is online: it becomes the default.
+    # The next morning only the second account's extension is online, and the team makes it the default.
     team.clock.advance(days=1)
     _heartbeat(team, SECOND_PROFILE)
     _settle(second, team, gapMinutes={"min": 0, "max": 0})
+    _patch(team, {"isDefault": True}, account_id=second)
     run_tick(team.clock())
     pending = _actions(status="pending")
     assert len(pending) == 4 and {a.account_id for a in pending} == {second}

@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import Action, Lead
 from tests.conftest import bearer, make_user
 from tests.test_extension_support import Team, events
+from worker.engine_jobs import expire_action_leases
 
 
 def test_invite_done_marks_the_lead_invited_and_emits_once(app, client):
@@ -57,6 +58,7 @@ def test_lease_expiry_offers_again_then_fails_after_three(app, client):
         team.clock.advance(minutes=11)
     assert attempts == [1, 2, 3]
     assert team.poll() == []
+    assert expire_action_leases() == 1  # the periodic job ends it
     db.session.expire_all()
     action = db.session.scalars(db.select(Action)).one()
     assert action.status == "failed" and "3 leases" in action.error
@@ -252,7 +254,6 @@ def test_event_data_is_what_the_docs_and_the_rest_api_show(app, client):
 
 
 def test_periodic_job_expires_leases_while_no_extension_polls(app, client):
-    from worker.engine_jobs import expire_action_leases
     from worker.periodic import registered_jobs
 
     assert any(job.func is expire_action_leases and job.queue_name == "engine" for job in registered_jobs())

@@ -11,6 +11,7 @@ from app.actions import service as actions
 from app.actions.service import DEFAULT_LEASE, ExpiryReport, ReportAnswer
 from app.caps.policy import account_policy
 from app.engine.outcomes import apply_failure, apply_outcome
+from app.engine.sequence import FINAL_LEAD_STATUSES
 from app.extensions import db
 from app.models import Action, Comment, Lead, LinkedInAccount, Post
 from app.scoping import get_for_team
@@ -59,7 +60,16 @@ def report(team_id, action_id, lease_token: str, outcome: str, occurred_at: date
                                    error, details, now, rng)
     if answer.finished:
         apply_outcome(answer.action, now)
+    elif answer.action.status == "pending" and _lead_has_ended(answer.action):
+        # Not sent after all, and the lead replied (or ended) while it was in doubt: never offered again.
+        actions.cancel_actions(Action.id == answer.action.id, "the lead ended while this was in doubt", now)
+        db.session.refresh(answer.action)
     return answer
+
+
+def _lead_has_ended(action: Action) -> bool:
+    lead = db.session.get(Lead, action.lead_id) if action.lead_id else None
+    return lead is not None and lead.status in FINAL_LEAD_STATUSES
 
 
 def expire(now: datetime, account_id=None) -> ExpiryReport:

@@ -7,11 +7,10 @@ from sqlalchemy import delete, update
 
 from app.actions.service import cancel_actions_of_leads
 from app.engine.outcomes import schedule_lead
+from app.engine.sequence import FINAL_LEAD_STATUSES
 from app.extensions import db
 from app.models import Action, Lead
 from app.scoping import get_for_team
-
-FINAL_LEAD_STATUSES = ("replied", "skipped", "failed")
 
 
 def set_status(lead: Lead, status: str, now: datetime) -> None:

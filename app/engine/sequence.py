@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from app.caps.policy import DEFAULT_FIRST_MESSAGE_DELAY_HOURS, DEFAULT_INVITE_EXPIRY_DAYS
 
 ACTIVE_LEAD_STATUSES = ("queued", "invited", "connected", "messaged")
+FINAL_LEAD_STATUSES = ("replied", "skipped", "failed")
 
 
 def targeting_verdict(targeting: dict | None, title: str | None) -> str | None:
