@@ -7,7 +7,8 @@ from flask import Flask
 from app import auth, content_type, idempotency, models, request_id  # noqa: F401  (models: every table on the metadata)
 from app.config import derived_settings, settings_from_environment
 from app.errors import register_error_handlers
-from app.extensions import api, db, limiter, migrate
+from app.extensions import api, db, migrate
+from app.ratelimit import limiter
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 

@@ -9,6 +9,7 @@ import logging
 import random
 
 from app import clock
+from app.actions.archive import ARCHIVE_BATCH, archive_finished_actions
 from app.engine.assignment import accounts_with_work
 from app.engine.execution import expire
 from app.engine.planner import plan_account_safely, prepare_tick
@@ -55,3 +56,15 @@ def expire_action_leases() -> int:
     changed = expire(clock.now()).changed
     db.session.commit()
     return changed
+
+
+@with_app_context
+def archive_actions() -> int:
+    """Hourly: finished actions older than every cap's window leave the hot table, a batch per transaction."""
+    moved = 0
+    while True:
+        batch = archive_finished_actions(clock.now())
+        db.session.commit()
+        moved += batch
+        if batch < ARCHIVE_BATCH:
+            return moved

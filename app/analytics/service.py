@@ -1,5 +1,6 @@
 """Outreach analytics: per campaign, and a team overview per day over a period."""
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -8,7 +9,7 @@ from app.caps.policy import account_policy
 from app.caps.usage import acceptance_rate, remaining_capacity
 from app.engine.assignment import campaign_account_id
 from app.extensions import db
-from app.models import Action, Lead, LinkedInAccount, Post
+from app.models import Action, ArchivedAction, Lead, LinkedInAccount, Post
 from app.scoping import get_for_team, team_select
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
@@ -78,9 +79,10 @@ def overview(team_id, period: str, now: datetime) -> dict:
     series = {
         "invites": _per_day(team_select(Lead, team_id, Lead.invited_at), Lead.invited_at, start),
         "acceptances": _per_day(team_select(Lead, team_id, Lead.connected_at), Lead.connected_at, start),
-        "messages": _per_day(
-            team_select(Action, team_id, Action.completed_at).where(
-                Action.type == "message", Action.status == "done"), Action.completed_at, start),
+        "messages": sum((Counter(_per_day(  # finished actions move to the archive after a week
+            team_select(model, team_id, model.completed_at).where(
+                model.type == "message", model.status == "done"), model.completed_at, start))
+            for model in (Action, ArchivedAction)), Counter()),
         "replies": _per_day(team_select(Lead, team_id, Lead.replied_at), Lead.replied_at, start),
         "postsPublished": _per_day(team_select(Post, team_id, Post.published_at), Post.published_at, start),
     }

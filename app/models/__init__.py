@@ -1,6 +1,6 @@
 """All mapped models, imported here so Alembic and `db.create_all` see every table."""
 
-from app.models.extension import ACTION_STATUSES, ACTION_TYPES, Action, LinkedInAccount
+from app.models.extension import ACTION_STATUSES, ACTION_TYPES, Action, ArchivedAction, LinkedInAccount
 from app.models.idempotency import IdempotencyKey
 from app.models.outreach import CAMPAIGN_STATUSES, LEAD_STATUSES, Campaign, Lead
 from app.models.publishing import COMMENT_STATUSES, POST_STATUSES, Comment, Post
@@ -9,6 +9,6 @@ from app.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ACTION_STATUSES", "ACTION_TYPES", "CAMPAIGN_STATUSES", "COMMENT_STATUSES", "LEAD_STATUSES", "PLANS",
-    "POST_STATUSES", "ROLES", "Action", "ApiToken", "Campaign", "Comment", "IdempotencyKey", "Lead",
+    "POST_STATUSES", "ROLES", "Action", "ApiToken", "ArchivedAction", "Campaign", "Comment", "IdempotencyKey", "Lead",
     "LinkedInAccount", "Post", "Team", "User", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
 ]

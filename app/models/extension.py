@@ -77,3 +77,31 @@ class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     lead = relationship("Lead", viewonly=True)
     post = relationship("Post", viewonly=True)
     comment = relationship("Comment", viewonly=True)
+
+
+class ArchivedAction(TeamOwnedMixin, db.Model):
+    """A finished action older than every cap's window, moved out of `actions` so the hot table and its indexes stay
+    the size of the last days' work. Same columns; nothing here is ever counted against a cap again."""
+
+    __tablename__ = "actions_archive"
+    __table_args__ = (Index("ix_actions_archive_team_type_completed", "team_id", "type", "completed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("linkedin_accounts.id", ondelete="CASCADE"),
+                                                  index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    post_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    comment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_count: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,156 @@
+"""What the engine guarantees whatever runs at the same time: a change that answered holds, one broken account
+plans alone, and planning fans out to one job per account."""
+
+import random
+import threading
+import uuid
+
+from rq import Queue
+from sqlalchemy import select
+
+from app.engine.planner import plan_account, qualify_new_leads
+from app.extensions import db
+from app.models import Action, Campaign
+from tests.conftest import bearer, make_user
+from tests.test_engine import _leads, _settled, _tick
+from tests.test_engine_simulation import BurstWorker
+from tests.test_extension_support import Team
+from worker.context import bind_app
+from worker.engine_jobs import plan_account_job, run_planner
+
+
+def test_a_pause_that_answered_holds_against_a_plan_in_flight(pg_app):
+    """A plan holds its team's active campaigns FOR SHARE from the moment it reads them until it commits: a PATCH
+    sent meanwhile answers only after that commit, and withdraws what the plan made. (Without it, a PATCH that
+    lands between the plan's read and its writes answers first, and the plan then commits actions under the
+    old rules.)"""
+    client = pg_app.test_client()
+    team = Team(pg_app, client)
+    _settled(team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 5)
+    _qualify(team)
+    order = []
+    planned = threading.Event()
+
+    def planner():
+        with pg_app.app_context():
+            plan_account(team.account_id, team.clock(), random.Random(1))
+            db.session.flush()
+            planned.set()
+            threading.Event().wait(1.0)  # the plan is still open while the PATCH is sent
+            order.append("plan committed")
+            db.session.commit()
+            db.session.remove()
+
+    def pause():
+        planned.wait()
+        with pg_app.app_context():
+            answer = pg_app.test_client().patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
+                                                json={"status": "paused", "name": "Q4 (paused)"})
+            order.append(f"patch answered {answer.status_code}")
+            db.session.remove()
+
+    threads = [threading.Thread(target=planner), threading.Thread(target=pause)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["plan committed", "patch answered 200"], order
+    db.session.expire_all()
+    assert db.session.scalar(select(db.func.count()).select_from(Action).where(Action.type == "invite")) == 5
+    assert team.poll(limit=10) == [], "an invite planned before the pause was offered after the pause answered"
+    assert _pending(team) == 0
+
+
+def test_a_plan_in_flight_holds_its_campaigns_before_it_writes_anything(pg_app):
+    """Even a plan that has made nothing yet (no row written that a foreign key would lock) holds the campaigns."""
+    client = pg_app.test_client()
+    team = Team(pg_app, client)
+    order = []
+    read = threading.Event()
+
+    def planner():
+        with pg_app.app_context():
+            plan_account(team.account_id, team.clock(), random.Random(1))  # no leads: nothing to write
+            read.set()
+            threading.Event().wait(1.0)
+            order.append("plan committed")
+            db.session.commit()
+            db.session.remove()
+
+    def edit():
+        read.wait()
+        with pg_app.app_context():
+            answer = pg_app.test_client().patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
+                                                json={"settings": {"invitesPerDay": 1}})
+            order.append(f"patch answered {answer.status_code}")
+            db.session.remove()
+
+    threads = [threading.Thread(target=planner), threading.Thread(target=edit)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["plan committed", "patch answered 200"], order
+
+
+def _qualify(team) -> None:
+    """The leads are queued, and nothing is planned yet."""
+    qualify_new_leads(team.clock())
+    db.session.commit()
+
+
+def _pending(team) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(db.func.count()).select_from(Action)
+                             .where(Action.status.in_(("pending", "leased"))))
+
+
+def test_one_broken_account_does_not_stop_the_others(app, client):
+    healthy = Team(app, client)
+    _settled(healthy, gapMinutes={"min": 0, "max": 0})
+    _leads(healthy, 2)
+    broken = Team(app, client, profile="https://www.linkedin.com/in/broken-sender/")
+    _settled(broken, gapMinutes={"min": 0, "max": 0})
+    _leads(broken, 2, prefix="other")
+    # A template stored by other means than the API, which rendering cannot handle.
+    db.session.execute(Campaign.__table__.update().where(Campaign.id == broken.campaign.id)
+                       .values(templates={"note": {"not": "text"}}))
+    db.session.commit()
+    _tick(healthy)
+    report = _tick(healthy)
+    assert report.accounts_failed == 1
+    invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    assert {action.account_id for action in invites} == {healthy.account_id}
+    assert len(invites) == 2
+
+
+def test_planning_fans_out_to_one_job_per_account(pg_app, redis_client):
+    bind_app(pg_app)
+    client = pg_app.test_client()
+    teams = [Team(pg_app, client, profile=f"https://www.linkedin.com/in/sender-{index}/") for index in range(3)]
+    for index, team in enumerate(teams):
+        _settled(team, gapMinutes={"min": 0, "max": 0})
+        _leads(team, 2, prefix=f"team{index}")
+    _qualify(teams[0])
+    queue = Queue("engine", connection=redis_client)
+    queue.empty()
+    first, second = run_planner(), run_planner()
+    assert first["accounts"] == 3 and second["accounts"] == 0, "an account already queued was queued again"
+    assert sorted(job.args[0] for job in queue.jobs) == sorted(str(team.account_id) for team in teams)
+    assert all(job.func is plan_account_job for job in queue.jobs)
+    BurstWorker([queue], connection=redis_client).work(burst=True)
+    db.session.expire_all()
+    invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    assert {action.account_id for action in invites} == {team.account_id for team in teams}
+    assert run_planner()["accounts"] == 3  # planned: each may be queued again
+
+
+def test_a_team_never_sees_another_teams_accounts_planned_for_it(app, client):
+    team = Team(app, client)
+    _, token = make_user()
+    other = bearer(token)
+    answer = client.patch(f"/api/v1/accounts/{team.account_id}", headers=other, json={"isDefault": True})
+    assert answer.status_code == 404
+    assert client.patch(f"/api/v1/accounts/{uuid.uuid4()}", headers=team.headers,
+                        json={"isDefault": True}).status_code == 404
