@@ -103,10 +103,11 @@ def main():
         team_id, account_id = seed(args.actions)
 
     def ours():
-        from app.actions.service import lease_actions
+        from app.accounts.service import account_for_request
+        from app.engine.execution import lease
 
-        account = db.session.get(LinkedInAccount, account_id)
-        ids = [action.id for action in lease_actions(team_id, account, args.batch, NOW)]
+        account = account_for_request(team_id, str(account_id))
+        ids = [action.id for action in lease(account, args.batch, NOW)]
         db.session.commit()
         return ids
 

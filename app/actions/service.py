@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, literal, or_, select, union_all, update
 
 from app.caps.pauses import invites_paused
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy
@@ -79,37 +79,33 @@ def create_action(team_id: uuid.UUID, account_id: uuid.UUID, type: str, *, lead=
 def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, now: datetime,
                   lease: timedelta = DEFAULT_LEASE) -> list[Action]:
     """Lease up to `limit` due actions of the account (locked by the caller): verify steps first, then the oldest
-    due; at most one paced action, and only when the account may act again."""
+    due; at most one paced action, and only when the account may act again. One UPDATE ... RETURNING, whose
+    candidates come from index range reads (account_id, status, due_at), each locked FOR UPDATE SKIP LOCKED."""
     token = secrets.token_urlsafe(24)
-    mine = and_(Action.team_id == account.team_id, Action.account_id == account.id)
+    limit = max(1, min(limit, MAX_LEASE_BATCH))
     lease_ended = and_(Action.lease_expires_at.is_not(None), Action.lease_expires_at <= now)
-    offerable = or_(Action.status == "pending",
-                    and_(Action.status == "leased", lease_ended, Action.lease_count < MAX_LEASES))
-    due = and_(offerable, Action.due_at <= now)
+    pending = and_(Action.status == "pending", Action.due_at <= now)
+    # Offered again: leased to a poller whose lease ended without a start (at most MAX_LEASES times).
+    lapsed = and_(Action.status == "leased", Action.due_at <= now, lease_ended, Action.lease_count < MAX_LEASES)
     # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
-    verify = or_(and_(Action.status == "started", lease_ended),
-                 and_(Action.status == "unknown", or_(Action.lease_expires_at.is_(None), lease_ended)))
-    others = (
-        select(Action.id)
-        .where(mine, or_(verify, and_(due, Action.type.not_in(PACED_ACTION_TYPES))))
-        .order_by(case((Action.status.in_(("started", "unknown")), 0), else_=1), Action.due_at, Action.id)
-        .limit(max(1, min(limit, MAX_LEASE_BATCH)))
-        .with_for_update(skip_locked=True)
-    )
-    chosen = Action.id.in_(others.scalar_subquery())
+    verify = and_(Action.status.in_(("started", "unknown")),
+                  or_(lease_ended, and_(Action.status == "unknown", Action.lease_expires_at.is_(None))))
+    unpaced = Action.type.not_in(PACED_ACTION_TYPES)
+    candidates = [_candidates(account, 0, verify, limit), _candidates(account, 1, and_(pending, unpaced), limit),
+                  _candidates(account, 1, and_(lapsed, unpaced), limit)]
     if _may_act(account, policy, now):
-        paced = and_(mine, due, Action.type.in_(PACED_ACTION_TYPES),
-                     # Caps count actions by their due day: one planned for an earlier day is never done today.
+        # Caps count actions by their due day: one planned for an earlier day is never done today.
+        paced = and_(or_(pending, lapsed), Action.type.in_(PACED_ACTION_TYPES),
                      Action.due_at >= policy.day_window(now)[0])
         if invites_paused(account, now):
             paced = and_(paced, Action.type != "invite")
-        one_paced = (select(Action.id).where(paced).order_by(Action.due_at, Action.id).limit(1)
-                     .with_for_update(skip_locked=True))
-        chosen = or_(chosen, Action.id.in_(one_paced.scalar_subquery()))
-    offered = or_(Action.status == "pending", Action.status == "leased")
+        candidates.append(_candidates(account, 1, paced, 1))
+    pool = union_all(*candidates).subquery()
+    chosen = select(pool.c.id).order_by(pool.c.priority, pool.c.due_at, pool.c.id).limit(limit)
+    offered = Action.status.in_(("pending", "leased"))
     leased = db.session.scalars(
         update(Action)
-        .where(chosen)
+        .where(Action.id.in_(chosen.scalar_subquery()))
         .values(
             status=case((offered, "leased"), else_="unknown"),
             lease_count=case((offered, Action.lease_count + 1), else_=Action.lease_count),
@@ -122,6 +118,13 @@ def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, n
         # Nothing paced goes out while this one is in the extension's hands.
         account.paced_ready_at = now + lease
     return sorted(leased, key=lambda action: (action.due_at, str(action.id)))
+
+
+def _candidates(account: LinkedInAccount, priority: int, condition, limit: int):
+    picked = (select(Action.id, Action.due_at).where(Action.account_id == account.id, Action.team_id == account.team_id,
+                                                      condition)
+              .order_by(Action.due_at, Action.id).limit(limit).with_for_update(skip_locked=True).subquery())
+    return select(picked.c.id, picked.c.due_at, literal(priority).label("priority"))
 
 
 def _may_act(account: LinkedInAccount, policy: AccountPolicy, now: datetime) -> bool:

@@ -45,7 +45,8 @@ class LinkedInAccount(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
 class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "actions"
     __table_args__ = (
-        Index("ix_actions_account_status_due", "account_id", "status", "due_at"),
+        # Leasing reads an account's due actions of a status in (due_at, id) order and stops at its limit.
+        Index("ix_actions_account_status_due", "account_id", "status", "due_at", "id"),
         Index("ix_actions_status_lease", "status", "lease_expires_at"),
         Index("ix_actions_lead", "lead_id"),
         # Caps are range reads: an account's (or a campaign's) actions of a type by due time.

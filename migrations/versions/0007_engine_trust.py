@@ -28,6 +28,8 @@ def _action_references(ondelete):
 def upgrade():
     _action_references('SET NULL')
     with op.batch_alter_table('actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_actions_account_status_due')
+        batch_op.create_index('ix_actions_account_status_due', ['account_id', 'status', 'due_at', 'id'], unique=False)
         batch_op.create_index('ix_actions_account_type_due', ['account_id', 'type', 'due_at'], unique=False)
         batch_op.create_index('ix_actions_campaign_type_due', ['campaign_id', 'type', 'due_at'], unique=False)
         batch_op.create_index('ix_actions_post', ['post_id'], unique=False)
@@ -81,6 +83,8 @@ def downgrade():
         batch_op.drop_index('ix_actions_post')
         batch_op.drop_index('ix_actions_campaign_type_due')
         batch_op.drop_index('ix_actions_account_type_due')
+        batch_op.drop_index('ix_actions_account_status_due')
+        batch_op.create_index('ix_actions_account_status_due', ['account_id', 'status', 'due_at'], unique=False)
     op.execute("DELETE FROM actions WHERE lead_id IS NULL AND campaign_id IS NULL AND post_id IS NULL "
                "AND comment_id IS NULL")
     _action_references('CASCADE')
