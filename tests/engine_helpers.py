@@ -19,6 +19,7 @@ MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # inside the default working h
 NO_GAP = {"min": 0, "max": 0}
 PACED_TYPES = ("invite", "message", "withdraw")
 TEMPLATES = {"note": "Hi {{first_name}}", "message": "Thanks {{first_name}}"}
+FOLLOW_UP_TEMPLATES = {**TEMPLATES, "followUps": [{"afterDays": 3, "body": "Any thoughts, {{first_name}}?"}]}
 
 
 def profile(slug: str) -> str:

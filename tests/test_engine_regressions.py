@@ -8,10 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.engine_helpers import NO_GAP, TEMPLATES, Outreach, actions, of_type
-
-FOLLOW_UP = {**TEMPLATES, "followUps": [{"afterDays": 3, "body": "Any thoughts, {{first_name}}?"}]}
-
+from tests.engine_helpers import FOLLOW_UP_TEMPLATES, NO_GAP, Outreach, actions, of_type
 
 # 1. Deleting gives capacity back --------------------------------------------------------------------------------
 
@@ -406,7 +403,7 @@ def test_a_lead_marked_invited_by_hand_is_withdrawn_after_the_expiry(app, client
 def test_a_lead_marked_messaged_by_hand_gets_its_follow_up_after_its_days(app, client):
     team = Outreach(app, client)
     team.configure(gapMinutes=NO_GAP)
-    ada = team.add_leads(team.campaign(templates=FOLLOW_UP), ["ada"])["ada"]
+    ada = team.add_leads(team.campaign(templates=FOLLOW_UP_TEMPLATES), ["ada"])["ada"]
     team.set_lead_status(ada, "messaged")
     assert _offered_after(team, "message", 2 * 24) == []
     messages = _offered_after(team, "message", 24.1)
