@@ -5,6 +5,8 @@ extension would notice, so they go through `/api/v1/...` and `/api/v1/extension/
 to check what was actually done.
 """
 
+import inspect
+import random
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -136,7 +138,11 @@ class Outreach:
     def tick(self, **advance) -> None:
         if advance:
             self.clock.advance(**advance)
-        run_tick(self.clock())
+        if "rng" in inspect.signature(run_tick).parameters:
+            # The planner's random gaps, repeatable: a failure found by hypothesis replays the same way.
+            run_tick(self.clock(), rng=random.Random(self.clock().timestamp()))
+        else:
+            run_tick(self.clock())
         db.session.expire_all()
 
     def next_working_day(self, hour: int = 9, minute: int = 30) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -77,7 +78,8 @@ class History:
 
     def during(self, start: datetime, end: datetime) -> list:
         ends = [when for when, _ in self.entries[1:]] + [FAR_FUTURE]
-        return [value for (when, value), until in zip(self.entries, ends, strict=True) if when < end and until > start]
+        return [value for (when, value), until in zip(self.entries, ends, strict=True)
+                if when < end and until > start and until > when]  # a value replaced at once was never in force
 
 
 @dataclass
@@ -148,7 +150,7 @@ class EngineMachine(RuleBasedStateMachine):
         return alive[index % len(alive)] if alive else None
 
     def _lead(self, index: int) -> str | None:
-        alive = sorted(lead_id for lead_id, known in self.leads.items() if known)
+        alive = [lead_id for lead_id, known in self.leads.items() if known]  # in the order they were added
         return alive[index % len(alive)] if alive else None
 
     @rule(index=st.integers(0, 5), slugs=st.lists(st.sampled_from(SLUGS), min_size=1, max_size=3, unique=True))
@@ -237,6 +239,10 @@ class EngineMachine(RuleBasedStateMachine):
     def _end(self, lead_id: str) -> None:
         self.ended.setdefault(lead_id, self.now)
 
+    def heartbeat(self, account):
+        """Not a rule (the `work` rules send heartbeats): fixed cases use it to say who was seen last."""
+        self.team.heartbeat(account)
+
     # -- what LinkedIn does ----------------------------------------------------------------------------------
     @rule(index=st.integers(0, 10))
     def accept(self, index):
@@ -302,9 +308,11 @@ class EngineMachine(RuleBasedStateMachine):
             else:
                 self._carry_out(account, leased, outcome)
 
-    @precondition(lambda self: self.held)
+    # No precondition on what the server offered: hypothesis needs the same draws whatever the engine does.
     @rule(index=st.integers(0, 5), outcome=st.sampled_from(OUTCOMES[:-1]))
     def act_on_held(self, index, outcome):
+        if not self.held:
+            return
         account, leased, leased_at = self.held.pop(index % len(self.held))
         if self.now < leased_at + LEASE:  # an extension acts on a lease it still holds
             self._carry_out(account, leased, outcome)
@@ -323,7 +331,7 @@ class EngineMachine(RuleBasedStateMachine):
             self.expect(self.now - previous >= gap, f"{what} was offered {self.now - previous} after {account}'s "
                                                    f"previous paced action; the gap is {gap}")
         live = [h for h in self.held if h[0] == account and h[1]["type"] in PACED_TYPES and self.now < h[2] + LEASE
-                and h[1]["id"] != leased["id"]]
+                and h[1]["id"] != leased["id"] and not self._withdrawn(h[1])]
         live += [i for i, (holder, at) in self.silent.items() if holder == account and self.now < at + LEASE]
         self.expect(not live, f"{what} was offered while {account} still holds a paced action on lease")
         if leased["type"] in ("message", "withdraw") and lead_id in self.inviter:
@@ -332,6 +340,12 @@ class EngineMachine(RuleBasedStateMachine):
         if leased["type"] == "withdraw":
             slug = leased["lead"]["profileUrl"].rstrip("/").rsplit("/", 1)[1]
             self.expect(slug not in self.connections, f"{what}: the invitation was accepted before the withdrawal")
+
+    def _withdrawn(self, leased: dict) -> bool:
+        """The team ended its lead or stopped its campaign since it was leased: the server may take it back."""
+        campaign = self._campaign_by_id(leased["campaignId"])
+        return (leased["lead"] is not None and leased["lead"]["id"] in self.ended) or (
+            campaign is not None and campaign.stopped_at is not None)
 
     def _carry_out(self, account: str, leased: dict, outcome: str) -> None:
         started = self.team.start(leased, account)
@@ -444,6 +458,60 @@ class EngineMachine(RuleBasedStateMachine):
         with db.engine.begin() as connection:  # DELETE: much faster than TRUNCATE on tables this small
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+NO_GAP = {"gapMinutes": {"min": 0, "max": 0}}
+BOTH = ("alice", "bob")
+
+
+def _work(minutes=1, order=("alice",), outcomes=("done",)):
+    return ("work", {"minutes": minutes, "order": order, "outcomes": list(outcomes)})
+
+
+def _setup(alice=None, bob=None, first=None, slugs=("person-0",)):
+    """Alice, seen last, works alone: a case about something else is not mixed up with the default account."""
+    return ("setup", {"alice": alice or {}, "bob": bob or {}, "first": first or {}, "slugs": list(slugs)})
+
+
+ALICE_SEEN_LAST = ("heartbeat", {"account": "alice"})
+
+
+# Cases the property run found (or that guard a fix it calls for), kept as fixed sequences of steps.
+FOUND_CASES = {
+    "after half an hour offline, one poll hands out every due invite": [
+        _setup(slugs=("person-0", "person-1", "person-2", "person-3")), ALICE_SEEN_LAST,
+        ("tick", {"minutes": 1}), ("tick", {"minutes": 30}), _work()],
+    "the first message goes to the account that did not send the invitation": [
+        _setup(alice=NO_GAP, bob=NO_GAP, first={"firstMessageDelayHours": 0}), _work(order=BOTH),
+        _work(order=("bob", "alice")), ("accept", {"index": 0}), _work(order=BOTH)],
+    "a lead marked connected by hand is never messaged": [
+        _setup(), ALICE_SEEN_LAST, ("set_lead_status", {"index": 0, "status": "connected"})],
+    "an invite started and never reported stays unknown for ever": [
+        _setup(alice=NO_GAP, bob=NO_GAP), ALICE_SEEN_LAST, _work(outcomes=["never"]),
+        _work(minutes=11, outcomes=["hold"]), ("jump", {"hours": 24}), ("jump", {"hours": 24})],
+    "deleting a campaign gives its invites of the day back": [
+        _setup(alice={"invitesPerDay": 1, **NO_GAP}, bob={"invitesPerDay": 1, **NO_GAP}), ALICE_SEEN_LAST, _work(),
+        ("delete_campaign", {"index": 0}), ("add_campaign", {"account": None, "chosen": {}}),
+        ("add_leads", {"index": 0, "slugs": ["person-1"]}), _work(), _work()],
+    "a lead cannot be deleted while its invite is leased": [
+        _setup(alice=NO_GAP, bob=NO_GAP), ALICE_SEEN_LAST, _work(outcomes=["hold"]), ("delete_lead", {"index": 0})],
+    "an accepted invitation is still withdrawn": [
+        _setup(alice=NO_GAP, bob=NO_GAP, first={"inviteExpiryDays": 1}), ALICE_SEEN_LAST, _work(),
+        ("jump", {"hours": None}), ("accept", {"index": 0}), _work(), _work()],
+    "a message leased before the lead was marked replied is still sent": [
+        _setup(alice=NO_GAP, bob=NO_GAP, first={"firstMessageDelayHours": 0}), ALICE_SEEN_LAST, _work(),
+        ("accept", {"index": 0}), _work(outcomes=["hold"]), ("set_lead_status", {"index": 0, "status": "replied"}),
+        ("act_on_held", {"index": 0, "outcome": "done"})],
+    "a person invited by an archived campaign is not invited again by a new one": [
+        _setup(alice=NO_GAP, bob=NO_GAP), ALICE_SEEN_LAST, _work(),
+        ("set_campaign_status", {"index": 0, "status": "archived"}), ("add_campaign", {"account": None, "chosen": {}}),
+        ("add_leads", {"index": 1, "slugs": ["person-0"]}), _work(), _work(minutes=5)],
+}
+
+
+@pytest.mark.parametrize("case", list(FOUND_CASES))
+def test_a_case_the_property_run_found(app, case):
+    run_machine(app, FOUND_CASES[case])
 
 
 def run_machine(app, steps):
