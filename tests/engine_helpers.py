@@ -5,7 +5,6 @@ extension would notice, so they go through `/api/v1/...` and `/api/v1/extension/
 to check what was actually done.
 """
 
-import inspect
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from app.engine.planner import run_tick
 from app.extensions import db
 from app.models import Action
 from tests.conftest import bearer, make_user
+from worker.engine_jobs import expire_action_leases
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # inside the default working hours (09:00-18:00 UTC, Mon-Fri)
 NO_GAP = {"min": 0, "max": 0}
@@ -136,13 +136,12 @@ class Outreach:
 
     # -- time and the planner --------------------------------------------------------------------------------
     def tick(self, **advance) -> None:
+        """What the workers do every minute: a planner tick (its random gaps repeatable, so a failure found by
+        hypothesis replays the same way) and the lease expiry."""
         if advance:
             self.clock.advance(**advance)
-        if "rng" in inspect.signature(run_tick).parameters:
-            # The planner's random gaps, repeatable: a failure found by hypothesis replays the same way.
-            run_tick(self.clock(), rng=random.Random(self.clock().timestamp()))
-        else:
-            run_tick(self.clock())
+        run_tick(self.clock(), rng=random.Random(self.clock().timestamp()))
+        expire_action_leases()
         db.session.expire_all()
 
     def next_working_day(self, hour: int = 9, minute: int = 30) -> None:
