@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, request_id  # noqa: F401  (models: every table on the metadata)
+from app import auth, content_type, idempotency, models, request_id, sqlite_guarantees  # noqa: F401  (models: tables)
 from app.config import derived_settings, settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
@@ -23,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     request_id.init_app(app)
     db.init_app(app)
+    with app.app_context():  # before any connection is made: every SQLite connection gets the guarantees
+        for engine in db.engines.values():
+            sqlite_guarantees.install(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     app.before_request(auth.require_token)

@@ -91,6 +91,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            run_sqlite_migrations(connection, conf_args)
+            return
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -99,6 +102,37 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+def run_sqlite_migrations(connection, conf_args):
+    """SQLite: foreign keys off while migrating, all migrations in one transaction, integrity checked.
+
+    Batch migrations recreate a table (copy, DROP the old one, rename): with foreign keys on, that DROP
+    deletes every row and cascades to the child tables. The pragma only takes effect outside a
+    transaction, so it is set on the raw connection before Alembic begins one. The app's connections
+    begin with BEGIN IMMEDIATE (app/sqlite_guarantees.py), so SQLite's DDL is transactional: a failed
+    migration, or one that leaves a row without its parent, rolls back whole.
+    """
+    from app.sqlite_guarantees import foreign_key_violations, set_foreign_keys
+
+    raw = connection.connection.driver_connection
+    set_foreign_keys(raw, False)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            transactional_ddl=True,
+            **conf_args
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            violations = foreign_key_violations(connection)
+            if violations:
+                raise RuntimeError(f"migration left rows without their parent row: {violations[:10]}")
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        set_foreign_keys(raw, True)  # the connection goes back to the pool: enforcement on again
 
 
 if context.is_offline_mode():

@@ -72,9 +72,16 @@ def _empty_tables():
                 connection.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
+def _end_transaction(_error=None):
+    db.session.rollback()
+
+
 def _make_app(url: str, **extra):
     redis_lib.Redis.from_url(TEST_REDIS_URL).flushdb()
     app = create_app(_settings(url, **extra))
+    # A test-client request runs in the test's own app context, so its session (and, on SQLite, the
+    # write lock its transaction holds) would outlive the request; a served request ends it at teardown.
+    app.teardown_request(_end_transaction)
     with app.app_context():
         yield app
         db.session.remove()
