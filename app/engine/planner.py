@@ -23,7 +23,7 @@ from app.caps.usage import COUNTED_ACTION_STATUSES, remaining_capacity
 from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
 from app.engine.locks import lock_row, try_transaction_lock
 from app.engine.publishing import plan_posts_and_comments
-from app.engine.sequence import ACTIVE_LEAD_STATUSES, targeting_verdict
+from app.engine.sequence import ACTIVE_LEAD_STATUSES, schedule_next_step, targeting_verdict
 from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
 from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
@@ -103,16 +103,30 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
     ).all()
     if not rows:
         return 0, 0
-    busy = _profiles_in_progress({row.team_id for row in rows}, {row.profile_url for row in rows})
+    team_ids, urls = {row.team_id for row in rows}, {row.profile_url for row in rows}
+    busy, history = _profiles_in_progress(team_ids, urls), _earlier_contacts(team_ids, urls)
     by_verdict: dict[str | None, list] = defaultdict(list)
+    already_connected = []
     for row in rows:
         reason = targeting_verdict(row.targeting, row.title)
         owner = busy.get((row.team_id, row.profile_url))
         if reason is None and owner is not None and owner != row.campaign_id:
             reason = f"already being contacted by campaign {owner}"
+        earlier = history.get((row.team_id, row.profile_url))
+        if reason is None and earlier is not None and earlier.connected_at is None:
+            reason = f"invited before by campaign {earlier.campaign_id} and never accepted: a person is invited once"
         if reason is None:
             busy[(row.team_id, row.profile_url)] = row.campaign_id
+            if earlier is not None:  # connected through an earlier campaign: this one goes on to its messages
+                already_connected.append((row.id, earlier))
+                continue
         by_verdict[reason].append(row.id)
+    for lead_id, earlier in already_connected:
+        lead = db.session.get(Lead, lead_id)
+        lead.status, lead.status_reason, lead.updated_at = "connected", "connected through an earlier campaign", now
+        lead.invited_at, lead.connected_at = earlier.invited_at, earlier.connected_at
+        lead.account_id = earlier.account_id
+        schedule_next_step(lead, db.session.get(Campaign, lead.campaign_id), now)
     for reason, lead_ids in by_verdict.items():
         if reason is None:
             values = {"status": "queued", "next_step_at": now}
@@ -127,6 +141,23 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
             )
     skipped = sum(len(ids) for reason, ids in by_verdict.items() if reason is not None)
     return len(rows) - skipped, skipped
+
+
+def _earlier_contacts(team_ids: set, profile_urls: set) -> dict:
+    """(team, profile) -> the team's latest lead for that person that was invited (in any campaign, ended ones
+    too): a person is never invited twice, and one already connected goes straight on to the messages."""
+    found = {}
+    urls = list(profile_urls)
+    for start in range(0, len(urls), 1000):
+        for row in db.session.execute(
+            select(Lead.team_id, Lead.profile_url, Lead.campaign_id, Lead.invited_at, Lead.connected_at,
+                   Lead.account_id)
+            .where(Lead.team_id.in_(team_ids), Lead.profile_url.in_(urls[start : start + 1000]),
+                   Lead.invited_at.is_not(None))
+            .order_by(Lead.connected_at.is_(None), Lead.invited_at)
+        ):
+            found.setdefault((row.team_id, row.profile_url), row)
+    return found
 
 
 def _profiles_in_progress(team_ids: set, profile_urls: set) -> dict:
