@@ -54,10 +54,10 @@ def test_errors_are_replayed_too_and_keys_are_per_team(client, auth):
 def test_key_in_flight_is_409_and_an_expired_key_runs_again(client, auth, user_and_token):
     user, _ = user_and_token
     now = utcnow()
-    db.session.add(IdempotencyKey(team_id=user.team_id, key="busy", request_digest="x" * 64, created_at=now,
-                                  updated_at=now))
-    db.session.add(IdempotencyKey(team_id=user.team_id, key="old", request_digest="y" * 64, status_code=201,
-                                  response_body="{}", created_at=now - timedelta(hours=25), updated_at=now))
+    mine = {"team_id": user.team_id, "user_id": user.id}
+    db.session.add(IdempotencyKey(**mine, key="busy", request_digest="x" * 64, created_at=now, updated_at=now))
+    db.session.add(IdempotencyKey(**mine, key="old", request_digest="y" * 64, status_code=201, response_body="{}",
+                                  created_at=now - timedelta(hours=25), updated_at=now))
     db.session.commit()
     busy = client.post("/api/v1/campaigns", json={"name": "A"}, headers={**auth, "Idempotency-Key": "busy"})
     assert busy.status_code == 409 and "in progress" in busy.get_json()["error"]

@@ -30,13 +30,14 @@ def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
     from app.queueing import ENGINE_QUEUE, WEBHOOKS_QUEUE
     from extension_bridge.jobs import expire_action_leases
-    from worker import engine_jobs, webhook_jobs
+    from worker import engine_jobs, maintenance_jobs, webhook_jobs
 
     return [
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),
         PeriodicJob(expire_action_leases, ENGINE_QUEUE, every_seconds=60),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
+        PeriodicJob(maintenance_jobs.purge_idempotency_keys, ENGINE_QUEUE, every_seconds=3600),
     ]
 
 
