@@ -31,7 +31,7 @@ def list_campaigns():
     "targeting": {"titleKeywords": ["founder", "ceo"]}, "templates": {"note": "Hi {{first_name|there}}, ..."}})
 @blueprint.response(201, CampaignSchema)
 def create_campaign(data):
-    """Create a campaign (snake_case or camelCase fields)."""
+    """Create a campaign (snake_case or camelCase fields): a draft, or active when it has a note or message."""
     campaign = service.create_campaign(g.team_id, data)
     db.session.commit()
     return campaign
