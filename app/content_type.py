@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.common.json_body import check_multidict, check_strings, parse_json
+from app.common.json_body import check_body, check_multidict, parse_json
 from app.errors import ApiError
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -59,7 +59,7 @@ def require_json_body():
         raw = _read_body(limit)
         if raw:
             body = parse_json(raw)
-            check_strings(body)
+            check_body(raw, body)
             request.environ[_PARSED_BODY] = body
         return
     view = current_app.view_functions.get(request.endpoint)

@@ -145,6 +145,18 @@ def test_csv_import_form_field_is_checked(client, world):
     assert _snapshot() == before
 
 
+def test_nul_inside_an_imported_csv_file_is_a_row_error(client, world):
+    team, ids = world
+    before = _snapshot()
+    csv = io.BytesIO(b"name,profile url,source\x00x\nGr\x00ace,https://www.linkedin.com/in/grace/,web\n"
+                     b"Alan,https://www.linkedin.com/in/alan/,m\x00ail\n")
+    response = client.post(f"/api/v1/leads/import?campaignId={ids['campaign']}", data={"file": (csv, "a.csv")},
+                           headers=team.headers, content_type="multipart/form-data")
+    assert response.status_code == 200 and response.get_json()["created"] == 0
+    assert [error["row"] for error in response.get_json()["errors"]] == [2, 3]
+    assert _snapshot() == before
+
+
 def test_a_lead_cannot_carry_a_surrogate_into_the_csv_export(client, world):
     """The reported path: customFields with a lone surrogate, then an export answered an HTML 500."""
     team, ids = world
