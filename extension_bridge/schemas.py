@@ -4,7 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.common.casing import CamelOrSnakeSchema
 from app.common.fields import TrimmedString, UtcDateTime
-from app.leads.service import MAX_BULK_LEADS, too_many_leads
+from app.errors import ApiError
+from app.leads.service import MAX_BULK_LEADS
 from app.models import ACTION_TYPES
 from extension_bridge.hostile import ScrapedText
 
@@ -72,8 +73,9 @@ class ScrapedLeadsSchema(CamelOrSnakeSchema):
 
     @validates("leads")
     def _batch_size(self, value, **kwargs):
-        if len(value) > MAX_BULK_LEADS:  # too much at once, not a bad field: 413 like POST /api/v1/leads
-            raise too_many_leads(len(value))
+        if len(value) > MAX_BULK_LEADS:  # too much at once, not a bad field: 413 in the words of POST /api/v1/leads
+            raise ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {len(value)}; "
+                                "split the batch")
 
 
 class ScrapedLeadsAnswerSchema(Schema):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from rq import Queue
 
+from worker import maintenance_jobs
+
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +32,7 @@ def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
     from app.queueing import ENGINE_QUEUE, WEBHOOKS_QUEUE
     from extension_bridge.jobs import expire_action_leases
-    from worker import engine_jobs, maintenance_jobs, webhook_jobs
+    from worker import engine_jobs, webhook_jobs
 
     return [
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),

@@ -159,13 +159,9 @@ def _cancel_open_actions(lead_ids: list) -> None:
     )
 
 
-def too_many_leads(count: int) -> ApiError:
-    return ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {count}; split the batch")
-
-
 def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     if len(leads) > MAX_BULK_LEADS:
-        raise too_many_leads(len(leads))
+        raise ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {len(leads)}; split the batch")
     if not leads:
         raise ApiError(400, "leads: must contain at least one lead")
     added = add_leads(team_id, campaign_id, leads)
