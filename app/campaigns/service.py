@@ -119,11 +119,11 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign", for_update=True)
     if campaign.status == "archived" and set(changes) - {"status"}:
         raise ApiError(409, "an archived campaign cannot be edited")
-    if changes.get("status") == "active" and campaign.status == "draft":  # starting: the same rule as on create
-        _require_ready_to_start(changes["templates"] if "templates" in changes else campaign.templates)
     # Pending actions planned under what changes (status, account, limits) are withdrawn; the next tick replans.
     replan = False
     if "status" in changes:
+        if changes["status"] == "active" and campaign.status == "draft":  # starting: the same rule as on create
+            _require_ready_to_start(changes["templates"] if "templates" in changes else campaign.templates)
         _check_transition(campaign, changes["status"])
         replan = campaign.status == "active" and changes["status"] != "active"
         campaign.status = changes["status"]
