@@ -5,6 +5,7 @@ import os
 from flask import Flask
 
 from app import auth, content_type, idempotency, models, request_id, sqlite_guarantees  # noqa: F401  (models: tables)
+from app.common.response_headers import retry_after_only_when_refused
 from app.config import derived_settings, settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
@@ -27,11 +28,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         for engine in db.engines.values():
             sqlite_guarantees.install(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+    # After-request hooks run last-registered first: this one runs after the limiter has added its headers.
+    app.after_request(retry_after_only_when_refused)
     limiter.init_app(app)
     app.before_request(auth.require_token)
     app.before_request(content_type.require_json_body)
     idempotency.init_app(app)  # after auth: keys are per team
 
+    app.url_map.strict_slashes = False  # `/api/v1/campaigns/` is `/api/v1/campaigns`; set before routes are added
     api.init_app(app)
     _register_blueprints(app)
     register_error_handlers(app)

@@ -1,10 +1,19 @@
-"""Body checks before any view runs: 413 when too large, 415 when not JSON (unless a file upload)."""
+"""Body checks before any view runs: 413 when too large, 415 when not JSON (unless a file upload),
+400 for JSON that cannot be parsed safely or carries a string that cannot be stored.
+
+The JSON body is parsed once here; the views' argument parser reuses that value.
+"""
 
 from flask import current_app, request
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.common.json_body import check_body, check_multidict, parse_json
 from app.errors import ApiError
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_PARSED_BODY = "socialscalr.json_body"
 
 
 def accepts_multipart(view):
@@ -13,20 +22,62 @@ def accepts_multipart(view):
     return view
 
 
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"request body too large: at most {limit // (1024 * 1024)} MB")
+
+
+def _is_json(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def _read_body(limit: int) -> bytes:
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _too_large(limit) from None
+    # A chunked body has no Content-Length: Werkzeug stops reading it at the limit, so reaching it means too large.
+    if limit and request.content_length is None and len(raw) >= limit:
+        raise _too_large(limit)
+    return raw
+
+
 def require_json_body():
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit and (request.content_length or 0) > limit:
         # Refused from the header alone, so a view that never reads the body still answers 413.
-        raise ApiError(413, f"request body too large: at most {limit // (1024 * 1024)} MB")
-    if request.method not in _BODY_METHODS or not request.path.startswith("/api/v1"):
+        raise _too_large(limit)
+    if not request.path.startswith("/api/v1") or request.routing_exception is not None:
+        return
+    check_multidict(request.args)
+    if request.method not in _BODY_METHODS:
         return
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
     if not has_body:
         return
     mimetype = request.mimetype or ""
-    if mimetype == "application/json" or mimetype.endswith("+json"):
+    if _is_json(mimetype):
+        raw = _read_body(limit)
+        if raw:
+            body = parse_json(raw)
+            check_body(raw, body)
+            request.environ[_PARSED_BODY] = body
         return
     view = current_app.view_functions.get(request.endpoint)
     if mimetype == "multipart/form-data" and getattr(view, "accepts_multipart", False):
+        check_multidict(request.form)
         return
     raise ApiError(415, f"unsupported media type '{mimetype or 'none'}': send application/json")
+
+
+class CheckedJsonParser(FlaskParser):
+    """webargs' Flask parser, reading the body `require_json_body` already parsed and checked."""
+
+    def _raw_load_json(self, req):
+        if _PARSED_BODY in req.environ:
+            return req.environ[_PARSED_BODY]
+        return super()._raw_load_json(req)
+
+
+# flask-smorest reads its parser from this class attribute when a view is decorated: app/__init__ imports this
+# module before any view module. (A view bound to the stock parser would only parse the body a second time.)
+Blueprint.ARGUMENTS_PARSER = CheckedJsonParser()

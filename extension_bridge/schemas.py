@@ -4,6 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.common.casing import CamelOrSnakeSchema
 from app.common.fields import TrimmedString, UtcDateTime
+from app.errors import ApiError
+from app.leads.service import MAX_BULK_LEADS
 from app.models import ACTION_TYPES
 from extension_bridge.hostile import ScrapedText
 
@@ -66,8 +68,14 @@ class ScrapeSourceSchema(CamelOrSnakeSchema):
 class ScrapedLeadsSchema(CamelOrSnakeSchema):
     campaignId = fields.UUID(required=True)
     # Items go through the REST API's lead validation (400 naming index and field).
-    leads = fields.List(fields.Dict(), required=True, validate=validate.Length(max=1000))
+    leads = fields.List(fields.Dict(), required=True, metadata={"maxItems": MAX_BULK_LEADS})
     source = fields.Nested(ScrapeSourceSchema, load_default=dict)
+
+    @validates("leads")
+    def _batch_size(self, value, **kwargs):
+        if len(value) > MAX_BULK_LEADS:  # too much at once, not a bad field: 413 in the words of POST /api/v1/leads
+            raise ApiError(413, f"leads: at most {MAX_BULK_LEADS} leads per request, got {len(value)}; "
+                                "split the batch")
 
 
 class ScrapedLeadsAnswerSchema(Schema):

@@ -54,10 +54,10 @@ def test_errors_are_replayed_too_and_keys_are_per_team(client, auth):
 def test_key_in_flight_is_409_and_an_expired_key_runs_again(client, auth, user_and_token):
     user, _ = user_and_token
     now = utcnow()
-    db.session.add(IdempotencyKey(team_id=user.team_id, key="busy", request_digest="x" * 64, created_at=now,
-                                  updated_at=now))
-    db.session.add(IdempotencyKey(team_id=user.team_id, key="old", request_digest="y" * 64, status_code=201,
-                                  response_body="{}", created_at=now - timedelta(hours=25), updated_at=now))
+    mine = {"team_id": user.team_id, "user_id": user.id}
+    db.session.add(IdempotencyKey(**mine, key="busy", request_digest="x" * 64, created_at=now, updated_at=now))
+    db.session.add(IdempotencyKey(**mine, key="old", request_digest="y" * 64, status_code=201, response_body="{}",
+                                  created_at=now - timedelta(hours=25), updated_at=now))
     db.session.commit()
     busy = client.post("/api/v1/campaigns", json={"name": "A"}, headers={**auth, "Idempotency-Key": "busy"})
     assert busy.status_code == 409 and "in progress" in busy.get_json()["error"]
@@ -72,3 +72,56 @@ def test_bad_keys_and_non_post_methods(client, auth):
     for _ in range(2):  # a PATCH ignores the header: it is idempotent by nature
         assert client.patch(f"/api/v1/campaigns/{campaign_id}", json={"name": "B"},
                             headers={**auth, "Idempotency-Key": "p"}).status_code == 200
+
+
+def test_a_teammate_reusing_a_key_never_gets_my_new_token(client, user_and_token):
+    me, my_token = user_and_token
+    teammate, teammate_token = make_user(team=me.team.name)
+    mine = client.post("/api/v1/me/token/rotate", headers={**bearer(my_token), "Idempotency-Key": "rotate-1"})
+    assert mine.status_code == 200
+    theirs = client.post("/api/v1/me/token/rotate", headers={**bearer(teammate_token), "Idempotency-Key": "rotate-1"})
+    assert theirs.status_code == 200 and "Idempotent-Replayed" not in theirs.headers
+    assert theirs.get_json()["token"] != mine.get_json()["token"]
+    assert client.get("/api/v1/me", headers=bearer(theirs.get_json()["token"])).get_json()["email"] == teammate.email
+
+
+def test_a_new_token_is_never_stored_and_a_replay_says_why_it_is_not_shown(client, user_and_token):
+    _, token = user_and_token
+    first = client.post("/api/v1/me/token/rotate", headers={**bearer(token), "Idempotency-Key": "rotate-2"})
+    new_token = first.get_json()["token"]
+    stored = db.session.scalars(sa.select(IdempotencyKey.response_body)).all()
+    assert stored and not any(new_token in (body or "") for body in stored)
+    replay = client.post("/api/v1/me/token/rotate", headers={**bearer(new_token), "Idempotency-Key": "rotate-2"})
+    assert replay.status_code == 409 and "shown only once" in replay.get_json()["error"]
+    assert client.get("/api/v1/me", headers=bearer(new_token)).status_code == 200  # the replay rotated nothing
+
+
+def test_a_webhook_secret_is_never_stored_and_a_retry_creates_nothing(client, auth):
+    from app.models import WebhookEndpoint
+
+    headers = {**auth, "Idempotency-Key": "hook-1"}
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}
+    created = client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert created.status_code == 201
+    assert not any(created.get_json()["secret"] in (stored or "")
+                   for stored in db.session.scalars(sa.select(IdempotencyKey.response_body)))
+    retry = client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert retry.status_code == 409 and "(201)" in retry.get_json()["error"]
+    assert db.session.scalar(sa.select(sa.func.count(WebhookEndpoint.id))) == 1
+
+
+def test_expired_keys_are_purged_by_a_periodic_job(client, auth, user_and_token):
+    from worker.maintenance_jobs import purge_idempotency_keys
+    from worker.periodic import registered_jobs
+
+    assert any(job.func is purge_idempotency_keys for job in registered_jobs())
+    user, _ = user_and_token
+    assert client.post("/api/v1/campaigns", json={"name": "Fresh"},
+                       headers={**auth, "Idempotency-Key": "fresh"}).status_code == 201
+    now = utcnow()
+    db.session.add(IdempotencyKey(team_id=user.team_id, user_id=user.id, key="stale", request_digest="z" * 64,
+                                  status_code=201, response_body="{}", created_at=now - timedelta(hours=25),
+                                  updated_at=now - timedelta(hours=25)))
+    db.session.commit()
+    assert purge_idempotency_keys() == 1
+    assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["fresh"]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from rq import Queue
 
+from worker import maintenance_jobs
+
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +39,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.archive_actions, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
+        PeriodicJob(maintenance_jobs.purge_idempotency_keys, ENGINE_QUEUE, every_seconds=3600),
     ]
 
 

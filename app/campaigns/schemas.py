@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from app.campaigns.service import missing_to_start
 from app.common.casing import CamelOrSnakeSchema
 from app.common.fields import TrimmedString, UtcDateTime
 from app.models import CAMPAIGN_STATUSES, LEAD_STATUSES
@@ -73,7 +74,9 @@ class CampaignInputSchema(CamelOrSnakeSchema):
     name = TrimmedString(required=True, validate=validate.Length(1, 200), metadata={"example": "Q4 founders"})
     searchUrl = TrimmedString(allow_none=True, validate=[validate.Length(max=2000), _linkedin_url],
                               metadata={"example": "https://www.linkedin.com/search/results/people/?keywords=founder"})
-    status = fields.String(validate=validate.OneOf(("draft", "active")), metadata={"description": "draft (default)"})
+    status = fields.String(validate=validate.OneOf(("draft", "active")), metadata={
+        "description": "draft (default): nothing happens until it is PATCHed to active. active: starts at once. "
+                       "Starting needs templates.note or templates.message, else 400 naming what is missing"})
     targeting = fields.Nested(TargetingSchema, metadata={"example": {"titleKeywords": ["founder", "ceo"]}})
     templates = fields.Nested(TemplatesSchema, metadata={"example": {"note": "Hi {{first_name}}, ..."}})
     settings = fields.Nested(SettingsSchema, metadata={"example": {"invitesPerDay": 20, "messagesPerDay": 50}})
@@ -85,13 +88,18 @@ class CampaignInputSchema(CamelOrSnakeSchema):
 class CampaignUpdateSchema(CampaignInputSchema):
     name = TrimmedString(validate=validate.Length(1, 200))
     status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES), metadata={
-        "description": "draft -> active | archived; active -> paused | completed | archived; "
+        "description": "draft -> active (needs templates.note or templates.message) | archived; "
+                       "active -> paused | completed | archived; "
                        "paused -> active | completed | archived; completed -> archived"})
 
     @validates("name")
     def _not_blank(self, value, **kwargs):
         if not value:
             raise ValidationError("must not be empty")
+
+
+def _missing_to_start(campaign) -> list[str]:
+    return missing_to_start(campaign.templates)
 
 
 def _stats(campaign):
@@ -116,6 +124,11 @@ class CampaignSchema(Schema):
                                     metadata={"description": "null: worked by the team's default account"})
     stats = fields.Function(_stats, metadata={"description": "lead counts by status, and total",
                                               "example": {"new": 3, "invited": 2, "total": 5}})
+    readyToStart = fields.Function(lambda campaign: not _missing_to_start(campaign), metadata={
+        "description": "true when it has what it needs to start (a draft still does nothing until set active)"})
+    missingToStart = fields.Function(_missing_to_start, metadata={
+        "description": "what it lacks before it can start (empty when readyToStart)", "example": [
+            "templates.note or templates.message"]})
     createdAt = UtcDateTime(attribute="created_at")
     updatedAt = UtcDateTime(attribute="updated_at")
 

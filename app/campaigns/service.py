@@ -64,11 +64,30 @@ def get_campaign(team_id, campaign_id, with_analytics: bool = False) -> Campaign
     return campaign
 
 
+def missing_to_start(templates: dict | None) -> list[str]:
+    """What a campaign lacks before it can start: something to say (a connection note or a first message).
+
+    Without either, an active campaign would only send blank invites; that is never what a client meant.
+    """
+    templates = templates or {}
+    return [] if templates.get("note") or templates.get("message") else ["templates.note or templates.message"]
+
+
+def _require_ready_to_start(templates: dict | None) -> None:
+    missing = missing_to_start(templates)
+    if missing:
+        raise ApiError(400, f"status: cannot start a campaign without {', '.join(missing)}; add one, or keep it "
+                            "a draft", {"missingToStart": missing})
+
+
 def create_campaign(team_id, data: dict) -> Campaign:
     templates = data.get("templates") or {}
     validate_templates(templates)
+    status = data.get("status") or "draft"
+    if status == "active":
+        _require_ready_to_start(templates)
     campaign = Campaign(
-        team_id=team_id, name=data["name"], status=data.get("status") or "draft", search_url=data.get("searchUrl"),
+        team_id=team_id, name=data["name"], status=status, search_url=data.get("searchUrl"),
         targeting=data.get("targeting") or {}, templates=templates, settings=data.get("settings") or {},
         linkedin_account_id=_team_account_id(team_id, data.get("linkedinAccountId")),
     )
@@ -105,6 +124,8 @@ def update_campaign(team_id, campaign_id, changes: dict) -> Campaign:
     # rules is then withdrawn here, before this change answers, so none of it is ever leased.
     before = {key: _planner_view(campaign)[key] for key in PLANNED_FROM}
     if "status" in changes:
+        if changes["status"] == "active" and campaign.status == "draft":  # starting: the same rule as on create
+            _require_ready_to_start(changes["templates"] if "templates" in changes else campaign.templates)
         _check_transition(campaign, changes["status"])
         campaign.status = changes["status"]
     if "templates" in changes:

@@ -31,7 +31,7 @@ def list_campaigns():
     "targeting": {"titleKeywords": ["founder", "ceo"]}, "templates": {"note": "Hi {{first_name|there}}, ..."}})
 @blueprint.response(201, CampaignSchema)
 def create_campaign(data):
-    """Create a campaign (snake_case or camelCase fields)."""
+    """Create a campaign (snake_case or camelCase fields): a draft, or active when it has a note or message."""
     campaign = service.create_campaign(g.team_id, data)
     db.session.commit()
     return campaign
@@ -44,11 +44,14 @@ def get_campaign(campaign_id):
     return service.get_campaign(g.team_id, campaign_id, with_analytics=True)
 
 
-@blueprint.patch("/<campaign_id>")
+@blueprint.route("/<campaign_id>", methods=["PATCH", "PUT"])
 @blueprint.arguments(CampaignUpdateSchema, example={"status": "paused"})
 @blueprint.response(200, CampaignSchema)
 def update_campaign(changes, campaign_id):
-    """Rename, change status (activate, pause, complete, archive), edit targeting, templates, settings."""
+    """Rename, change status (activate, pause, complete, archive), edit targeting, templates, settings.
+
+    PATCH and PUT are the same: only the fields given change.
+    """
     campaign = service.update_campaign(g.team_id, campaign_id, changes)
     db.session.commit()
     return campaign

@@ -18,10 +18,11 @@ class CamelOrSnakeSchema(StrictSchema):
         if not isinstance(data, dict):
             return data
         known = {f.data_key or name for name, f in self.fields.items()}
-        result = {}
+        result, spelled = {}, {}
         for key, value in data.items():
             target = camel(key) if "_" in key and camel(key) in known else key
             if target in result and result[target] != value:
-                raise ValidationError(f"given twice with different values ({key} and {target})", target)
+                raise ValidationError(f"given twice with different values ({spelled[target]} and {key})", target)
             result[target] = value
+            spelled[target] = key
         return result

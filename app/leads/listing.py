@@ -33,7 +33,10 @@ def decode_cursor(cursor: str) -> tuple[int, uuid.UUID]:
         version, seq, lead_id = raw.split(":")
         if version != _CURSOR_VERSION:
             raise ValueError(version)
-        return int(seq), uuid.UUID(lead_id)
+        change_seq = int(seq)
+        if not 0 <= change_seq < 2**63:  # change_seq is a BIGINT: a larger one cannot even be compared
+            raise ValueError(seq)
+        return change_seq, uuid.UUID(lead_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ApiError(400, "cursor: not a cursor returned by this API (pass nextCursor unchanged)") from None
 

@@ -36,12 +36,12 @@ def get_post(post_id):
     return service.get_post(g.team_id, post_id)
 
 
-@blueprint.put("/<post_id>")
+@blueprint.route("/<post_id>", methods=["PATCH", "PUT"])
 @blueprint.arguments(PostUpdateSchema, example={"content": "Updated thoughts on Q4...",
                                                 "scheduled_for": "2026-06-01T15:00:00Z"})
 @blueprint.response(200, PostSchema)
 def update_post(changes, post_id):
-    """Change a scheduled post (only the fields given); any other status -> 409."""
+    """Change a scheduled post (PATCH or PUT: only the fields given change); any other status -> 409."""
     post = service.update_post(g.team_id, post_id, changes)
     db.session.commit()
     return post
