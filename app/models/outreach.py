@@ -79,6 +79,7 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         Index("ix_leads_team_created", "team_id", "created_at", "id"),
         # A campaign's latest invites, for its acceptance rate on every planner tick.
         Index("ix_leads_campaign_invited", "campaign_id", "invited_at"),
+        Index("ix_leads_campaign_created", "campaign_id", "created_at", "id"),  # GET /leads?campaignId=, newest first
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -106,3 +107,7 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # On PostgreSQL a trigger (migration 0002) also stamps writes made outside the ORM.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=ChangeStamp("leads"), onupdate=ChangeStamp("leads"),
                                             server_default=text("0"))
+    # Contact fields CRMs send (migration 0010).
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    headline: Mapped[str | None] = mapped_column(String(300))
