@@ -18,8 +18,8 @@ def require_json_body():
     if limit and (request.content_length or 0) > limit:
         # Refused from the header alone, so a view that never reads the body still answers 413.
         raise ApiError(413, f"request body too large: at most {limit // (1024 * 1024)} MB")
-    if request.method not in _BODY_METHODS or not request.path.startswith("/api/v1"):
-        return
+    if request.method not in _BODY_METHODS or not request.path.startswith("/api/v1") or request.routing_exception:
+        return  # (a method the route does not take is a 405, whatever the body)
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
     if not has_body:
         return

@@ -114,3 +114,19 @@ def test_patch_or_put_without_a_body_is_400_naming_the_body(client, auth, path):
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["error"].startswith("body: ")
     assert method(url, headers=auth, content_type="application/json").status_code == 400
+
+
+def test_one_field_in_both_spellings_is_refused_even_with_the_same_value(client, auth):
+    response = client.post("/api/v1/posts", json={"content": "x", "link_url": "https://a.example",
+                                                  "linkUrl": "https://a.example"}, headers=auth)
+    assert response.status_code == 400 and response.get_json()["error"].startswith("linkUrl: given twice")
+
+
+def test_invalid_json_is_400_naming_the_body(client, auth):
+    response = client.post("/api/v1/posts", data=b"{not json", content_type="application/json", headers=auth)
+    assert response.status_code == 400 and response.get_json() == {"error": "body: not valid JSON"}
+
+
+def test_a_method_the_route_does_not_take_is_405_even_with_a_body(client, auth):
+    response = client.put("/api/v1/leads/import", data=b"x", content_type="multipart/form-data", headers=auth)
+    assert response.status_code == 405

@@ -30,7 +30,7 @@ class CamelOrSnakeSchema(StrictSchema):
         for key in data:
             value = data[key]
             target = camel(key) if "_" in key and camel(key) in known else key
-            if target in result and result[target] != value:
-                raise ValidationError(f"given twice with different values ({key} and {target})", target)
+            if target in result:
+                raise ValidationError(f"given twice ({key} and {target}); give one spelling", target)
             result[target] = value
         return result

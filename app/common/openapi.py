@@ -66,6 +66,9 @@ class ContractPlugin(BasePlugin):
         schema_class = schema if isinstance(schema, type) else type(schema)
         if not (isinstance(schema_class, type) and issubclass(schema_class, CamelOrSnakeSchema)):
             return None
+        extra = getattr(schema_class, "openapi_additional_properties", None)
+        if extra is not None:
+            definition["additionalProperties"] = extra
         return with_snake_aliases(definition)
 
 

@@ -2,8 +2,8 @@
 
 webargs excludes unknown query parameters by default and reads only the first of a repeated one;
 a misspelt filter then answers with unfiltered data. Here an unknown, repeated or undeclared
-query parameter is a 400 naming it, a failed validation is 400 (not webargs' 422), and a PATCH
-or PUT without a body is a 400 instead of a silent no-op.
+query parameter is a 400 naming it, a failed validation is 400 (not webargs' 422), and an operation
+that takes a JSON body answers 400 without one (a PATCH would otherwise be a silent no-op).
 """
 
 from flask import current_app, request
@@ -11,8 +11,6 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
 from app.errors import ApiError
-
-_REPLACING_METHODS = ("PATCH", "PUT")
 
 
 class ContractParser(FlaskParser):
@@ -30,9 +28,13 @@ class ContractParser(FlaskParser):
         return proxy
 
     def load_json(self, req, schema):
-        if req.method in _REPLACING_METHODS and not req.get_data(cache=True).strip():
-            raise ApiError(400, "body: required: a JSON object with the fields to change")
+        # Only operations that document a JSON body get here: without one, a PATCH would be a silent no-op.
+        if not req.get_data(cache=True).strip():
+            raise ApiError(400, "body: required: a JSON object (`{}` when there is nothing to send)")
         return super().load_json(req, schema)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise ApiError(400, "body: not valid JSON")
 
 
 def _declares_query(view) -> bool:

@@ -94,6 +94,10 @@ class LeadInputSchema(CamelOrSnakeSchema):
     field (`job_title`, `Email Address`) goes to that field; anything else into `customFields`.
     """
 
+    # For the OpenAPI document (see app.common.openapi): what is accepted besides the fields.
+    openapi_additional_properties = {"nullable": True, "description": "kept in customFields (as text)",
+                                     "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
+
     name = TrimmedString(validate=validate.Length(max=200))
     firstName = TrimmedString(validate=validate.Length(max=100), allow_none=True)
     lastName = TrimmedString(validate=validate.Length(max=100), allow_none=True)
@@ -166,10 +170,19 @@ def _as_text(value) -> str:
     return str(value)
 
 
+class UncheckedNested(fields.Nested):
+    """Documented as the nested schema; loaded as the object given (the service validates each lead)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object")
+        return value
+
+
 class BulkLeadsSchema(CamelOrSnakeSchema):
     campaignId = fields.UUID(required=True)
     # Items are validated by the service (index and field named in the error).
-    leads = fields.List(fields.Dict(), required=True, metadata={"maxItems": MAX_BULK_LEADS})
+    leads = fields.List(UncheckedNested(LeadInputSchema), required=True, metadata={"maxItems": MAX_BULK_LEADS})
 
 
 class BulkLeadsResultSchema(Schema):
