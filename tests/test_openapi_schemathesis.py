@@ -1,23 +1,31 @@
-"""Schemathesis against the live app (PostgreSQL): every operation, every check, a bounded number of examples.
+"""Schemathesis against the live app on PostgreSQL: every operation, a bounded number of examples.
 
-Each operation gets generated valid and invalid requests; every answer must match the document
-(status declared, body shape, content type, headers) and the server must accept what the document
-allows and refuse what it forbids. The state machine then chains operations through the links it
-infers (create, then read, update and delete what was created).
+Generated valid and invalid requests go to every operation, then chains of calls through the links
+schemathesis infers (create, then read, update, delete what was created). Every answer must match
+the document: status declared, body shape, content type, headers, Allow on 405, and the server
+must refuse what the document forbids.
+
+Two checks are left out, each for a rule of the public contract that JSON Schema cannot state:
+- `positive_data_acceptance` (a request the document allows must not be refused): the server
+  refuses some schema-valid values with a 400 naming the field: a LinkedIn URL shape, control
+  characters, a time in the future, a webhook host that resolves, an id that exists in your team.
+- `use_after_free` (what DELETE answered 2xx for must then be 404): DELETE /posts/{id} cancels a
+  post and DELETE /comments/{id} withdraws a draft; both stay listed with their new status, as the
+  public contract says. Real deletes answer 404 afterwards (tests/test_campaigns.py, test_leads.py).
 """
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
 
-from tests.conftest import _make_app, bearer, make_user
+from tests.conftest import _make_app, make_user
 
-EXAMPLES_PER_OPERATION = 15
-STATEFUL_STEPS = 30
+EXAMPLES_PER_OPERATION = 5
 # Rotating the token would revoke the one the run authenticates with (covered by tests/test_me.py).
 NOT_FUZZED = "/api/v1/me/token/rotate"
-SETTINGS = settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SEED = "20261126"
 
 
 @pytest.fixture
@@ -26,32 +34,16 @@ def live_app(database_urls):
     yield from _make_app(database_urls["postgres"], RATELIMIT_PER_MINUTE=1_000_000)
 
 
-@pytest.fixture
-def api_token(live_app):
-    return make_user()[1]
-
-
-@pytest.fixture
-def api_schema(live_url, api_token):
-    schema = schemathesis.openapi.from_url(f"{live_url}/api/v1/openapi.json")
-    return schema.exclude(path=NOT_FUZZED)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-@schema.parametrize()
-@SETTINGS
-def test_every_operation_answers_as_documented(case, api_token):
-    case.call_and_validate(headers=bearer(api_token))
-
-
-def test_chained_operations_answer_as_documented(api_schema, api_token):
-    machine = api_schema.as_state_machine()
-
-    class Authenticated(machine):
-        def get_call_kwargs(self, case):
-            return {"headers": bearer(api_token)}
-
-    machine_settings = settings(SETTINGS, max_examples=5, stateful_step_count=STATEFUL_STEPS)
-    Authenticated.run(settings=machine_settings)
+def test_every_operation_answers_as_the_document_says(live_app, live_url):
+    _, token = make_user()
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "run", f"{live_url}/api/v1/openapi.json",
+        "-H", f"Authorization: Bearer {token}",
+        "--checks", "all", "--exclude-checks", "positive_data_acceptance,use_after_free",
+        "--max-examples", str(EXAMPLES_PER_OPERATION), "--seed", SEED,
+        # The coverage phase enumerates every boundary of every field: minutes, not seconds.
+        "--phases", "examples,fuzzing,stateful",
+        "--exclude-path", NOT_FUZZED, "--workers", "1", "--no-color",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
