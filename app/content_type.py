@@ -1,19 +1,16 @@
 """Body checks before any view runs: 413 when too large, 415 when not JSON (unless a file upload),
 400 for JSON that cannot be parsed safely or carries a string that cannot be stored.
 
-The JSON body is parsed once here; the views' argument parser reuses that value.
+The JSON body is parsed once here; the views' argument parser (app/common/parsing.py) reuses that value.
 """
 
 from flask import current_app, request
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.common.json_body import check_body, check_multidict, parse_json
+from app.common.json_body import PARSED_BODY, check_body, check_multidict, parse_json
 from app.errors import ApiError
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-_PARSED_BODY = "socialscalr.json_body"
 
 
 def accepts_multipart(view):
@@ -60,24 +57,10 @@ def require_json_body():
         if raw:
             body = parse_json(raw)
             check_body(raw, body)
-            request.environ[_PARSED_BODY] = body
+            request.environ[PARSED_BODY] = body
         return
     view = current_app.view_functions.get(request.endpoint)
     if mimetype == "multipart/form-data" and getattr(view, "accepts_multipart", False):
         check_multidict(request.form)
         return
     raise ApiError(415, f"unsupported media type '{mimetype or 'none'}': send application/json")
-
-
-class CheckedJsonParser(FlaskParser):
-    """webargs' Flask parser, reading the body `require_json_body` already parsed and checked."""
-
-    def _raw_load_json(self, req):
-        if _PARSED_BODY in req.environ:
-            return req.environ[_PARSED_BODY]
-        return super()._raw_load_json(req)
-
-
-# flask-smorest reads its parser from this class attribute when a view is decorated: app/__init__ imports this
-# module before any view module. (A view bound to the stock parser would only parse the body a second time.)
-Blueprint.ARGUMENTS_PARSER = CheckedJsonParser()

@@ -49,4 +49,4 @@ def test_a_field_given_in_both_spellings_names_both(client, auth):
     response = client.post("/api/v1/campaigns", headers=auth, json={
         "name": "Twice", "search_url": "https://www.linkedin.com/search/a", "searchUrl": "https://www.linkedin.com/b"})
     assert response.status_code == 400
-    assert response.get_json()["error"] == "searchUrl: given twice with different values (search_url and searchUrl)"
+    assert response.get_json()["error"] == "searchUrl: given twice (search_url and searchUrl); give one spelling"

@@ -74,7 +74,7 @@ def test_not_a_profile_url_is_refused(url):
     ({"name": "X\x00", "profileUrl": "https://www.linkedin.com/in/x/"}, "name"),
     ({"name": "X", "profileUrl": "https://www.linkedin.com/in/x/", "title": "t" * 301}, "title"),
     ({"name": "X", "profileUrl": "https://www.linkedin.com/in/x/", "tags": "hot"}, "tags"),
-    ({"name": "X", "profileUrl": "https://www.linkedin.com/in/x/", "shoeSize": 44}, "shoeSize"),
+    ({"name": "X", "profileUrl": "https://www.linkedin.com/in/x/", "shoeSize": {"eu": 44}}, "shoeSize"),
 ])
 def test_invalid_lead_names_index_and_field_and_writes_nothing(client, auth, lead, field):
     campaign_id = new_campaign(client, auth)

@@ -116,7 +116,7 @@ class CampaignSchema(Schema):
     id = fields.UUID()
     name = fields.String(metadata={"example": "Q4 founders"})
     status = fields.String(metadata={"enum": list(CAMPAIGN_STATUSES), "example": "active"})
-    searchUrl = fields.String(attribute="search_url")
+    searchUrl = fields.String(attribute="search_url", allow_none=True)
     targeting = fields.Dict()
     templates = fields.Dict()
     settings = fields.Dict()

@@ -13,14 +13,14 @@ class CommentSchema(Schema):
         ordered = True
 
     id = fields.UUID()
-    postId = fields.UUID(attribute="post_id")
-    postUrl = fields.String(attribute="post_url")
+    postId = fields.UUID(allow_none=True, attribute="post_id")
+    postUrl = fields.String(allow_none=True, attribute="post_url")
     content = fields.String()
     status = fields.String(metadata={"enum": list(COMMENT_STATUSES)})
-    statusReason = fields.String(attribute="status_reason")
-    approvedAt = UtcDateTime(attribute="approved_at")
-    postedAt = UtcDateTime(attribute="posted_at")
-    linkedinUrl = fields.String(attribute="linkedin_url")
+    statusReason = fields.String(allow_none=True, attribute="status_reason")
+    approvedAt = UtcDateTime(allow_none=True, attribute="approved_at")
+    postedAt = UtcDateTime(allow_none=True, attribute="posted_at")
+    linkedinUrl = fields.String(allow_none=True, attribute="linkedin_url")
     createdAt = UtcDateTime(attribute="created_at")
     updatedAt = UtcDateTime(attribute="updated_at")
 

@@ -1,5 +1,8 @@
 """Accept both spellings of documented request fields (`search_url` and `searchUrl`); answer in camelCase."""
 
+import re
+from collections.abc import Mapping
+
 from marshmallow import ValidationError, pre_load
 
 from app.common.schemas import StrictSchema
@@ -10,19 +13,25 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
 class CamelOrSnakeSchema(StrictSchema):
     """A strict schema whose fields are camelCase; a snake_case spelling of a field is accepted too."""
 
     @pre_load
     def _camel_keys(self, data, **kwargs):
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             return data
+        # Query strings arrive as webargs' MultiDictProxy: reading each key gives a list for list fields only.
         known = {f.data_key or name for name, f in self.fields.items()}
         result, spelled = {}, {}
-        for key, value in data.items():
+        for key in data:
+            value = data[key]
             target = camel(key) if "_" in key and camel(key) in known else key
-            if target in result and result[target] != value:
-                raise ValidationError(f"given twice with different values ({spelled[target]} and {key})", target)
+            if target in result:
+                raise ValidationError(f"given twice ({spelled[target]} and {key}); give one spelling", target)
             result[target] = value
             spelled[target] = key
         return result

@@ -11,6 +11,8 @@ import re
 
 from app.errors import ApiError
 
+# Where the request keeps the body parsed and checked before any view ran.
+PARSED_BODY = "socialscalr.json_body"
 MAX_DEPTH = 32  # our deepest body (leads.0.customFields.key) is 4 levels; anything near this is an attack
 _MAX_PATH_SEGMENT = 100
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")

@@ -10,6 +10,7 @@ import io
 
 from app.errors import ApiError
 from app.extensions import db
+from app.leads.schemas import FIELD_ALIASES, loose_key
 from app.leads.service import insert_valid_leads, leads_of_campaign_query, validated_leads
 from app.models import Campaign, Lead
 from app.scoping import get_for_team
@@ -17,27 +18,13 @@ from app.scoping import get_for_team
 MAX_IMPORT_ROWS = 10_000
 MAX_REPORTED_ERRORS = 200
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Header spellings (lower-cased, spaces/underscores/dashes removed) -> lead field.
-_HEADER_ALIASES = {
-    "name": "name", "fullname": "name",
-    "firstname": "firstName", "lastname": "lastName",
-    "profileurl": "profileUrl", "linkedinurl": "profileUrl", "linkedinprofile": "profileUrl",
-    "linkedinprofileurl": "profileUrl", "url": "profileUrl", "profile": "profileUrl",
-    "title": "title", "jobtitle": "title", "headline": "title",
-    "company": "company", "companyname": "company",
-    "location": "location",
-    "notes": "notes", "tags": "tags",
-}
 # Export-only columns: ignored on import (they describe state the import does not set).
 _EXPORT_ONLY = {"id", "campaignid", "status", "statusreason", "createdat", "updatedat", "invitedat", "connectedat",
                 "lastmessagedat", "repliedat"}
 EXPORT_COLUMNS = ["id", "campaignId", "name", "firstName", "lastName", "profileUrl", "title", "company", "location",
-                  "status", "statusReason", "notes", "tags", "invitedAt", "connectedAt", "lastMessagedAt", "repliedAt",
-                  "createdAt", "updatedAt"]
-
-
-def _key(header: str) -> str:
-    return "".join(ch for ch in header.strip().lower() if ch.isalnum())
+                  "email", "phone", "headline", "status", "statusReason", "notes", "tags", "invitedAt", "connectedAt",
+                  "lastMessagedAt", "repliedAt", "createdAt", "updatedAt"]
+_key = loose_key
 
 
 def _unguard(value: str) -> str:
@@ -93,7 +80,7 @@ def import_csv(team_id, campaign_id, raw: bytes) -> dict:
     header = []
     for cell in header_cells:
         key = _key(cell)
-        header.append((cell, _HEADER_ALIASES.get(key) or ("-" if key in _EXPORT_ONLY or not key else "")))
+        header.append((cell, FIELD_ALIASES.get(key) or ("-" if key in _EXPORT_ONLY or not key else "")))
     fields = {field for _, field in header}
     if "profileUrl" not in fields or not ({"name", "firstName", "lastName"} & fields):
         raise ApiError(400, "file: the header row needs a name column and a profile URL column "
@@ -127,7 +114,8 @@ def _iso(value):
 
 def _cells(lead: Lead, custom_keys: list[str]) -> list[str]:
     values = [lead.id, lead.campaign_id, lead.name, lead.first_name, lead.last_name, lead.profile_url, lead.title,
-              lead.company, lead.location, lead.status, lead.status_reason, lead.notes, ";".join(lead.tags or []),
+              lead.company, lead.location, lead.email, lead.phone, lead.headline, lead.status, lead.status_reason,
+              lead.notes, ";".join(lead.tags or []),
               _iso(lead.invited_at), _iso(lead.connected_at), _iso(lead.last_messaged_at), _iso(lead.replied_at),
               _iso(lead.created_at), _iso(lead.updated_at)]
     custom = lead.custom_fields or {}
@@ -144,7 +132,7 @@ def export_rows(team_id, campaign_id=None, status=None):
     for fields_of_lead in db.session.scalars(statement.with_only_columns(Lead.custom_fields)).yield_per(2000):
         for key in fields_of_lead or {}:
             custom_keys.setdefault(key, None)
-    keys = [key for key in custom_keys if _key(key) not in _HEADER_ALIASES and _key(key) not in _EXPORT_ONLY]
+    keys = [key for key in custom_keys if _key(key) not in FIELD_ALIASES and _key(key) not in _EXPORT_ONLY]
 
     def generate():
         buffer = io.StringIO()

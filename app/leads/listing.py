@@ -58,7 +58,7 @@ def list_leads(team_id, query: dict) -> dict:
     limit = query["limit"]
     syncing = "cursor" in query or "updatedSince" in query
     if not syncing:
-        statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
+        statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).offset(query.get("offset")).limit(limit)
         return {"leads": _rows(statement)}
     if "updatedSince" in query:
         statement = statement.where(Lead.updated_at >= query["updatedSince"])

@@ -87,6 +87,7 @@ def _row(team_id, campaign_id, data: dict, now) -> dict:
         "id": new_id(), "team_id": team_id, "campaign_id": campaign_id, "name": name,
         "first_name": first, "last_name": last, "profile_url": data["profileUrl"],
         "title": data.get("title"), "company": data.get("company"), "location": data.get("location"),
+        "email": data.get("email"), "phone": data.get("phone"), "headline": data.get("headline"),
         "notes": data.get("notes"), "tags": data.get("tags") or [], "custom_fields": data.get("customFields") or {},
         "status": "new", "messages_sent": 0, "created_at": now, "updated_at": now,
     }
@@ -135,11 +136,24 @@ def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     if not leads:
         raise ApiError(400, "leads: must contain at least one lead")
     added = add_leads(team_id, campaign_id, leads)
+    extra_fields = extra_fields_of(leads)
     # Detached as written (RETURNING gave every column): the caller's commit would otherwise expire
     # them and the answer would reload each lead with its own SELECT.
     for lead in added.created:
         db.session.expunge(lead)
-    return {"created": len(added.created), "duplicates": added.duplicates, "leads": added.created}
+    return {"created": len(added.created), "duplicates": added.duplicates, "extraFields": extra_fields,
+            "leads": added.created}
+
+
+def extra_fields_of(leads: list[dict]) -> dict[str, str]:
+    """Every field sent that is not a lead field -> where it was kept, for the answer."""
+    from app.leads.schemas import LeadInputSchema
+
+    schema = LeadInputSchema()
+    where: dict[str, str] = {}
+    for item in leads:
+        where.update(schema.extra_fields(item))
+    return where
 
 
 def leads_of_campaign_query(team_id, campaign_id=None, status=None):

@@ -75,14 +75,14 @@ def export_leads(query):
                     headers={"Content-Disposition": 'attachment; filename="leads.csv"'})
 
 
-@blueprint.get("/<lead_id>")
+@blueprint.get("/<uuid:lead_id>")
 @blueprint.response(200, LeadSchema)
 def get_lead(lead_id):
     """One lead."""
     return service.get_lead(g.team_id, lead_id)
 
 
-@blueprint.patch("/<lead_id>")
+@blueprint.patch("/<uuid:lead_id>")
 @blueprint.arguments(LeadUpdateSchema, example={"status": "replied", "notes": "Call on Monday", "tags": ["hot"]})
 @blueprint.response(200, LeadSchema)
 def update_lead(changes, lead_id):
@@ -92,7 +92,7 @@ def update_lead(changes, lead_id):
     return lead
 
 
-@blueprint.delete("/<lead_id>")
+@blueprint.delete("/<uuid:lead_id>")
 @blueprint.response(204)
 def delete_lead(lead_id):
     """Delete a lead and its pending actions."""

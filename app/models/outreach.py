@@ -82,6 +82,7 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         # The planner's due leads, per campaign (invites) and per account that works them (later steps).
         Index("ix_leads_campaign_due", "campaign_id", "status", "next_step_at"),
         Index("ix_leads_account_due", "account_id", "status", "next_step_at"),
+        Index("ix_leads_campaign_created", "campaign_id", "created_at", "id"),  # GET /leads?campaignId=, newest first
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -111,3 +112,7 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # On PostgreSQL a trigger (migration 0002) also stamps writes made outside the ORM.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=ChangeStamp("leads"), onupdate=ChangeStamp("leads"),
                                             server_default=text("0"))
+    # Contact fields CRMs send (migration 0010).
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    headline: Mapped[str | None] = mapped_column(String(300))

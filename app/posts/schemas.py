@@ -17,13 +17,14 @@ class PostSchema(Schema):
 
     id = fields.UUID()
     content = fields.String(metadata={"example": "Thoughts on Q4..."})
-    scheduledFor = UtcDateTime(attribute="scheduled_for", metadata={"example": "2026-06-01T13:00:00.000Z"})
-    linkUrl = fields.String(attribute="link_url")
-    firstComment = fields.String(attribute="first_comment")
+    scheduledFor = UtcDateTime(allow_none=True, attribute="scheduled_for",
+                               metadata={"example": "2026-06-01T13:00:00.000Z"})
+    linkUrl = fields.String(allow_none=True, attribute="link_url")
+    firstComment = fields.String(allow_none=True, attribute="first_comment")
     status = fields.String(metadata={"enum": list(POST_STATUSES)})
-    statusReason = fields.String(attribute="status_reason")
-    publishedAt = UtcDateTime(attribute="published_at")
-    linkedinUrl = fields.String(attribute="linkedin_url")
+    statusReason = fields.String(allow_none=True, attribute="status_reason")
+    publishedAt = UtcDateTime(allow_none=True, attribute="published_at")
+    linkedinUrl = fields.String(allow_none=True, attribute="linkedin_url")
     createdAt = UtcDateTime(attribute="created_at")
     updatedAt = UtcDateTime(attribute="updated_at")
 
