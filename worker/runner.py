@@ -38,13 +38,24 @@ def _slots(workers: dict[str, int]) -> list[str]:
     return [group for group, count in workers.items() for _ in range(count)]
 
 
+class _GroupWorker(Worker):
+    """A supervised worker: it stops on the SIGTERM the supervisor forwards (a first one lets the current job
+    finish, a second one ends it, as RQ does) and ignores the SIGINT a terminal's Ctrl-C sends the whole
+    process group, which the supervisor turns into that one SIGTERM."""
+
+    def _install_signal_handlers(self):
+        super()._install_signal_handlers()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _work_group(app: Flask, group: str, burst: bool) -> None:
     """A worker process's life: one forking RQ worker on its group's queues, with RQ's scheduler for them."""
     for signum in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers do not belong here
         signal.signal(signum, signal.SIG_DFL)
     bind_app(app)
     connection = redis_connection(app)
-    Worker(_queues(connection, QUEUE_GROUPS[group]), connection=connection).work(burst=burst, with_scheduler=True)
+    queues = _queues(connection, QUEUE_GROUPS[group])
+    _GroupWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
 
 
 def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool = False) -> bool:
@@ -65,11 +76,10 @@ def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool =
         return process
 
     def stop(signum, frame):
-        if not stopping.is_set():
-            stopping.set()
-            for process in running.values():
-                if process.is_alive():
-                    process.terminate()  # SIGTERM: RQ's warm shutdown, the current job finishes
+        stopping.set()
+        for process in running.values():
+            if process.is_alive():
+                process.terminate()  # SIGTERM: RQ's warm shutdown (a second one: cold, the job is ended)
 
     running = {index: start(group) for index, group in enumerate(slots)}
     previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
