@@ -81,8 +81,9 @@ def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool =
             if process.is_alive():
                 process.terminate()  # SIGTERM: RQ's warm shutdown (a second one: cold, the job is ended)
 
-    running = {index: start(group) for index, group in enumerate(slots)}
+    running: dict = {}
     previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    running.update((index, start(group)) for index, group in enumerate(slots))
     ticker = None if burst else Ticker(redis_connection(app))
     if ticker:
         ticker.start()
@@ -97,9 +98,9 @@ def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool =
                 del running[index]
                 if not burst and not stopping.is_set():
                     log.error("%s worker exited with %s; starting another", slots[index], process.exitcode)
-                    time.sleep(RESTART_PAUSE_SECONDS)
-                    running[index] = start(slots[index])
-            stopping.wait(0.5)
+                    if not stopping.wait(RESTART_PAUSE_SECONDS):
+                        running[index] = start(slots[index])
+            time.sleep(0.5)
     finally:
         if ticker:
             ticker.stop()
