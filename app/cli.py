@@ -68,17 +68,26 @@ def rotate_token_command(email):
 
 
 @cli.command("worker")
+@click.option("--queues", "groups", multiple=True, type=click.Choice(["engine", "webhooks"]),
+              help="A queue group to work (repeatable). Default: every group, each with worker processes of its own.")
+@click.option("--webhook-workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes for the webhooks group (one endpoint is sent to by one of them at a time).")
+@click.option("--engine-workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes for the engine group.")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @with_appcontext
-def worker_command(burst):
-    """Run an RQ worker (with RQ's scheduler and the periodic jobs) on REDIS_URL."""
+def worker_command(groups, webhook_workers, engine_workers, burst):
+    """Run RQ workers per queue group (with RQ's scheduler) and the periodic jobs, on REDIS_URL."""
     from app.queueing import is_embedded
-    from worker.runner import run_worker
+    from worker.runner import run_workers
 
     if is_embedded():
         click.echo("error: REDIS_URL is not set; in embedded mode `socialscalr serve` runs the worker", err=True)
         sys.exit(1)
-    run_worker(current_app._get_current_object(), burst=burst)
+    counts = {"engine": engine_workers, "webhooks": webhook_workers}
+    workers = {group: counts[group] for group in (groups or counts)}
+    clean = run_workers(current_app._get_current_object(), workers, burst=burst)
+    sys.exit(0 if clean else 1)
 
 
 @cli.command("serve")

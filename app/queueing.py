@@ -1,8 +1,12 @@
-"""Redis and the RQ queues, named by purpose.
+"""Redis and the RQ queues, named by purpose and grouped by who works them.
 
 With `REDIS_URL` set this is a real Redis shared by every process. Without it
 (embedded mode) it is an in-process fakeredis server: the same RQ queues, jobs,
-retries and registries, run by a worker thread inside the serving process.
+retries and registries, run by worker threads inside the serving process.
+
+Each group has workers of its own, so a slow webhook receiver never holds up the
+engine's planner or lease expiry. Within the webhooks group the short jobs (relay,
+sweeper, pruning) sit on a queue the workers take before the delivery queue.
 """
 
 import fakeredis
@@ -11,8 +15,14 @@ from flask import Flask, current_app
 from rq import Queue
 
 WEBHOOKS_QUEUE = "webhooks"
+WEBHOOK_DELIVERIES_QUEUE = "webhook-deliveries"
 ENGINE_QUEUE = "engine"
-QUEUE_NAMES = (WEBHOOKS_QUEUE, ENGINE_QUEUE)
+# Group name -> its queues, in the order its workers take them.
+QUEUE_GROUPS = {
+    "engine": (ENGINE_QUEUE,),
+    "webhooks": (WEBHOOKS_QUEUE, WEBHOOK_DELIVERIES_QUEUE),
+}
+QUEUE_NAMES = tuple(name for names in QUEUE_GROUPS.values() for name in names)
 
 
 def is_embedded(app: Flask | None = None) -> bool:

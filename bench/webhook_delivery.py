@@ -6,9 +6,10 @@ Uses PostgreSQL database `socialscalr_bench_b` (recreated), Redis BENCH_REDIS_UR
 and a receiver on 127.0.0.1 at a random port in a separate process (HTTP/1.1 keep-alive, answers 200 "ok").
 
 1. Throughput: N events for one endpoint are committed in one transaction, then one forking RQ worker
-   (`rq.Worker`, as `socialscalr worker` runs it) works the webhooks queue in burst mode: relay, claim, sign,
-   send, record. Baseline: the same number of signed bodies posted by a raw `requests.Session` loop to the
-   same receiver. Prints deliveries/s of both and the ratio.
+   (`rq.Worker`, as each of `socialscalr worker`'s webhook processes runs it) works the webhook queues in burst
+   mode: relay, claim, sign, send, record, handing over to a fresh drain job every few seconds. Baseline:
+   the same number of signed bodies posted by a raw `requests.Session` loop to the same receiver. Prints
+   deliveries/s of both and the ratio.
 2. Latency: an idle `socialscalr worker` subprocess; events are committed one at a time and the time from
    the commit returning to the receiver reading the request is measured (p50, p99).
 """
@@ -89,7 +90,7 @@ def main():
     from app import create_app
     from app.extensions import db
     from app.models import WebhookDelivery
-    from app.queueing import WEBHOOKS_QUEUE, redis_connection
+    from app.queueing import QUEUE_GROUPS, redis_connection
     from app.users.service import create_user
     from app.webhooks.outbox import emit
     from app.webhooks.payload import build_request
@@ -133,8 +134,8 @@ def main():
         db.engine.dispose()
         connection = redis_connection(app)
         started = time.perf_counter()
-        Worker([Queue(WEBHOOKS_QUEUE, connection=connection)], connection=connection).work(
-            burst=True, logging_level="WARNING")
+        queues = [Queue(name, connection=connection) for name in QUEUE_GROUPS["webhooks"]]
+        Worker(queues, connection=connection).work(burst=True, logging_level="WARNING")
         elapsed = time.perf_counter() - started
         delivered = db.session.scalar(
             select(func.count(WebhookDelivery.id)).where(WebhookDelivery.status == "delivered"))

@@ -1,16 +1,22 @@
 """Shared by the webhook tests: a real HTTP receiver on 127.0.0.1 and real RQ workers on the real Redis."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from rq import Queue, Worker
 
 from app.clock import ManualClock
 from app.extensions import db
-from app.queueing import WEBHOOKS_QUEUE, redis_connection
+from app.queueing import QUEUE_GROUPS, redis_connection
 from app.webhooks.outbox import emit
 
 
@@ -20,7 +26,8 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class Receiver:
-    """Records every request (path, headers, raw body) and answers with scripted statuses per path (else 200)."""
+    """Records every request (path, headers, raw body, arrival time) and answers with scripted statuses per path
+    (else 200), after `delays[path]` seconds when set. `max_in_flight` is the most requests it held at once."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -29,6 +36,9 @@ class Receiver:
         self.reply_headers: dict[str, dict] = {}
         self.reply_bodies: dict[str, bytes] = {}
         self.held_paths: set[str] = set()
+        self.delays: dict[str, float] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.arrived = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -43,7 +53,10 @@ class Receiver:
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver.lock:
-                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": raw})
+                    receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": raw,
+                                              "at": datetime.now(UTC)})
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
                     hold = self.path in receiver.held_paths
                     receiver.held_paths.discard(self.path)
                     scripted = receiver.statuses[self.path]
@@ -51,6 +64,8 @@ class Receiver:
                 if hold:
                     receiver.arrived.set()
                     receiver.release.wait(60)
+                if self.path in receiver.delays:
+                    time.sleep(receiver.delays[self.path])
                 reply = receiver.reply_bodies.get(self.path, b"ok" if status < 300 else b"nope")
                 try:
                     self.send_response(status)
@@ -61,6 +76,9 @@ class Receiver:
                     self.wfile.write(reply)
                 except OSError:
                     pass  # the sender died while we held the request
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -95,14 +113,15 @@ def serve_receiver():
 
 
 def run_worker(app) -> None:
-    """A real forking RQ worker on the real Redis, in burst mode: works the webhooks queue until it is empty.
+    """A real forking RQ worker on the real Redis, in burst mode: works the webhook queues until they are empty.
 
     The test's pooled connections are dropped first so the forked work horses never share one.
     """
     db.session.remove()
     db.engine.dispose()
     connection = redis_connection(app)
-    Worker([Queue(WEBHOOKS_QUEUE, connection=connection)], connection=connection).work(burst=True)
+    queues = [Queue(name, connection=connection) for name in QUEUE_GROUPS["webhooks"]]
+    Worker(queues, connection=connection).work(burst=True)
 
 
 def sweep(app) -> dict:
@@ -138,3 +157,31 @@ def deliveries(client, headers, webhook_id: str) -> list[dict]:
 
 def body_of(request: dict) -> dict:
     return json.loads(request["body"])
+
+
+def start_worker_process(app, *args: str) -> subprocess.Popen:
+    """`socialscalr worker` as a real process on the test's database and Redis, in a session of its own."""
+    from tests.conftest import TEST_REDIS_URL
+
+    db.session.remove()
+    db.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_REDIS_URL,
+           "WEBHOOKS_ALLOW_PRIVATE": "1"}
+    command = [str(Path(sys.executable).parent / "socialscalr"), "worker", *args]
+    return subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def stop_worker_process(process: subprocess.Popen) -> None:
+    """A warm shutdown (SIGTERM: current jobs finish), then SIGKILL for whatever is left of its session."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(10)

@@ -1,16 +1,24 @@
-"""Periodic jobs: each is enqueued once per interval across every worker process.
+"""Periodic jobs: each is enqueued once per interval across every worker process, and never stacked.
 
 RQ's CronScheduler enqueues from every process that runs it; with several
 workers that multiplies the periodic work. A Redis `SET NX EX` per job and
 interval makes exactly one process enqueue it, and whichever is alive does.
+
+A job whose last run is still queued or running skips its turn: when its workers
+are busy, the next run starts once the last one has ended, instead of a pile of
+runs back to back. A run counts as running until its RQ timeout has passed (a
+worker killed mid-run does not block the job for longer).
 """
 
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from worker import maintenance_jobs
 
@@ -26,6 +34,10 @@ class PeriodicJob:
     @property
     def name(self) -> str:
         return f"{self.func.__module__}.{self.func.__name__}"
+
+    @property
+    def timeout_seconds(self) -> int:
+        return max(60, self.every_seconds * 4)
 
 
 def registered_jobs() -> list[PeriodicJob]:
@@ -43,11 +55,52 @@ def registered_jobs() -> list[PeriodicJob]:
     ]
 
 
+LAST_RUN_MEMORY_SECONDS = 24 * 3600
+
+
+def interval_key(job: PeriodicJob) -> str:
+    return f"socialscalr:periodic:{job.name}"
+
+
+def _last_run_key(job: PeriodicJob) -> str:
+    return f"socialscalr:periodic-last-run:{job.name}"
+
+
+def _age(moment: datetime | None) -> timedelta:
+    if moment is None:
+        return timedelta(0)
+    return datetime.now(UTC) - (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _still_pending(connection, job: PeriodicJob) -> bool:
+    """The job's last run is waiting in its queue, or started less than its timeout ago."""
+    run_id = connection.get(_last_run_key(job))
+    if run_id is None:
+        return False
+    try:
+        run = Job.fetch(run_id.decode(), connection=connection)
+        status = run.get_status()
+    except NoSuchJobError:
+        return False
+    if status == JobStatus.QUEUED:
+        if _age(run.enqueued_at) < timedelta(seconds=2 * job.every_seconds):
+            return True
+        # Queued for long: make sure it is really still in the queue (a worker may have died taking it).
+        return Queue(job.queue_name, connection=connection).get_job_position(run.id) is not None
+    if status == JobStatus.STARTED:
+        return _age(run.started_at) < timedelta(seconds=run.timeout or job.timeout_seconds)
+    return False
+
+
 def enqueue_due(connection, jobs: list[PeriodicJob]) -> list[str]:
+    """Enqueue every job whose interval is over and whose last run has ended; the names of those enqueued."""
     enqueued = []
     for job in jobs:
-        if connection.set(f"socialscalr:periodic:{job.name}", "1", nx=True, ex=job.every_seconds):
-            Queue(job.queue_name, connection=connection).enqueue(job.func, job_timeout=max(60, job.every_seconds * 4))
+        if _still_pending(connection, job):
+            continue
+        if connection.set(interval_key(job), "1", nx=True, ex=job.every_seconds):
+            run = Queue(job.queue_name, connection=connection).enqueue(job.func, job_timeout=job.timeout_seconds)
+            connection.set(_last_run_key(job), run.id, ex=LAST_RUN_MEMORY_SECONDS)
             enqueued.append(job.name)
     return enqueued
 

@@ -1,37 +1,112 @@
-"""Running RQ workers: `socialscalr worker` in production, a thread in embedded mode."""
+"""Running RQ workers: `socialscalr worker` in production, threads in embedded mode.
+
+Every queue group (`app.queueing.QUEUE_GROUPS`) has workers of its own: a webhook
+receiver that takes seconds to answer occupies a webhooks worker, never the engine's.
+`socialscalr worker` supervises one forking RQ worker process per slot (restarting
+one that dies) and runs the periodic ticker; embedded mode runs the same slots as
+threads on the in-process fakeredis.
+"""
 
 import logging
+import multiprocessing
+import signal
 import threading
+import time
 
 from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
-from app.queueing import QUEUE_NAMES, redis_connection
+from app.queueing import QUEUE_GROUPS, QUEUE_NAMES, redis_connection
 from worker.context import bind_app
 from worker.periodic import Ticker
 
 log = logging.getLogger(__name__)
 
+# Worker slots per group. Two for webhooks: one endpoint is drained by one worker at a time, so a slow
+# receiver leaves the other worker to everybody else.
+DEFAULT_WORKERS = {"engine": 1, "webhooks": 2}
+RESTART_PAUSE_SECONDS = 5.0
 
-def _queues(connection) -> list[Queue]:
-    return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+
+def _queues(connection, names) -> list[Queue]:
+    return [Queue(name, connection=connection) for name in names]
 
 
-def run_worker(app: Flask, burst: bool = False) -> bool:
-    """A forking RQ worker with RQ's scheduler (for Retry intervals and enqueue_in) and the periodic ticker."""
+def _slots(workers: dict[str, int]) -> list[str]:
+    return [group for group, count in workers.items() for _ in range(count)]
+
+
+class _GroupWorker(Worker):
+    """A supervised worker: it stops on the SIGTERM the supervisor forwards (a first one lets the current job
+    finish, a second one ends it, as RQ does) and ignores the SIGINT a terminal's Ctrl-C sends the whole
+    process group, which the supervisor turns into that one SIGTERM."""
+
+    def _install_signal_handlers(self):
+        super()._install_signal_handlers()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work_group(app: Flask, group: str, burst: bool) -> None:
+    """A worker process's life: one forking RQ worker on its group's queues, with RQ's scheduler for them."""
+    for signum in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers do not belong here
+        signal.signal(signum, signal.SIG_DFL)
     bind_app(app)
     connection = redis_connection(app)
-    ticker = None
-    if not burst:
-        ticker = Ticker(connection)
+    queues = _queues(connection, QUEUE_GROUPS[group])
+    _GroupWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+
+
+def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool = False) -> bool:
+    """Supervise worker processes per queue group until SIGTERM/SIGINT (or, with burst, until the queues are
+    empty); True when every worker process exited cleanly."""
+    from app.extensions import db
+
+    bind_app(app)
+    slots = _slots(workers or DEFAULT_WORKERS)
+    with app.app_context():
+        db.engine.dispose()  # children must not inherit pooled connections
+    context = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+
+    def start(group: str):
+        process = context.Process(target=_work_group, args=(app, group, burst), name=f"socialscalr-{group}")
+        process.start()
+        return process
+
+    def stop(signum, frame):
+        stopping.set()
+        for process in running.values():
+            if process.is_alive():
+                process.terminate()  # SIGTERM: RQ's warm shutdown (a second one: cold, the job is ended)
+
+    running: dict = {}
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    running.update((index, start(group)) for index, group in enumerate(slots))
+    ticker = None if burst else Ticker(redis_connection(app))
+    if ticker:
         ticker.start()
+    clean = True
     try:
-        return Worker(_queues(connection), connection=connection).work(burst=burst, with_scheduler=True)
+        while running:
+            for index, process in list(running.items()):
+                if process.is_alive():
+                    continue
+                process.join()
+                clean = clean and process.exitcode == 0
+                del running[index]
+                if not burst and not stopping.is_set():
+                    log.error("%s worker exited with %s; starting another", slots[index], process.exitcode)
+                    if not stopping.wait(RESTART_PAUSE_SECONDS):
+                        running[index] = start(slots[index])
+            time.sleep(0.5)
     finally:
         if ticker:
             ticker.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return clean
 
 
 class _ThreadWorker(SimpleWorker):
@@ -61,17 +136,39 @@ class _SchedulerThread(threading.Thread):
                 log.exception("embedded scheduler tick failed")
             self.stopped.wait(1.0)
 
+    def stop(self):
+        self.stopped.set()
 
-def start_embedded_worker(app: Flask) -> list[threading.Thread]:
-    """Embedded mode: the worker, RQ's scheduler and the periodic ticker as daemon threads of this process."""
+
+class EmbeddedWorkers:
+    """Embedded mode: the worker slots of every group, RQ's scheduler and the periodic ticker, as daemon threads."""
+
+    def __init__(self, app: Flask, workers: dict[str, int] | None = None):
+        self.connection = redis_connection(app)
+        self.workers = [(group, _ThreadWorker(_queues(self.connection, QUEUE_GROUPS[group]),
+                                              connection=self.connection))
+                        for group in _slots(workers or DEFAULT_WORKERS)]
+        self.helpers = [_SchedulerThread(self.connection), Ticker(self.connection)]
+        self.threads = [threading.Thread(target=worker.work, name=f"socialscalr-{group}", daemon=True)
+                        for group, worker in self.workers]
+
+    def start(self) -> "EmbeddedWorkers":
+        for thread in [*self.threads, *self.helpers]:
+            thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        """Let each worker finish its job and leave (tests; a serving process just exits)."""
+        for helper in self.helpers:
+            helper.stop()
+        for group, worker in self.workers:
+            worker._stop_requested = True
+            # Wakes a worker blocked waiting for a job; it checks the stop request after this no-op.
+            Queue(QUEUE_GROUPS[group][0], connection=self.connection).enqueue("os.getpid")
+        for thread in [*self.threads, *self.helpers]:
+            thread.join(timeout)
+
+
+def start_embedded_worker(app: Flask) -> EmbeddedWorkers:
     bind_app(app)
-    connection = redis_connection(app)
-    worker = _ThreadWorker(_queues(connection), connection=connection)
-    threads = [
-        threading.Thread(target=worker.work, name="socialscalr-worker", daemon=True),
-        _SchedulerThread(connection),
-        Ticker(connection),
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+    return EmbeddedWorkers(app).start()

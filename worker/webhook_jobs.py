@@ -1,4 +1,5 @@
-"""Webhook jobs on the `webhooks` queue: the relay, per-endpoint delivery, and the periodic sweeper."""
+"""Webhook jobs: the relay, the sweeper and pruning on the `webhooks` queue; per-endpoint drains on
+`webhook-deliveries` (see app.webhooks.wakeups)."""
 
 import functools
 import os

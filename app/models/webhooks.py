@@ -19,11 +19,19 @@ class WebhookEndpoint(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(200))
+    # After a rotation the old secret still signs `webhook-signature` (beside the new one) until this time.
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_reason: Mapped[str | None] = mapped_column(String(300))
-    # First failure of the current run of failures; cleared by any success.
+    # First failure of the current run of failures; cleared by any success, restarted after a quiet spell.
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One drain at a time per endpoint: a drain owns the endpoint until `drain_until` (a worker that dies
+    # just lets it lapse, like a delivery claim).
+    drain_token: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    drain_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookEvent(IdMixin, TeamOwnedMixin, db.Model):

@@ -1,9 +1,12 @@
-"""Claims: a worker owns a pending delivery until `claimed_until` before it sends it.
+"""Claims: a drain owns its endpoint, and each pending delivery it sends, for a bounded time.
 
-`status='pending' AND next_attempt_at <= now AND (claimed_until IS NULL OR claimed_until < now)`
--> `claimed_until = now + CLAIM_SECONDS, claim_token`. No send starts after DRAIN_BUDGET_SECONDS
-of a job and each send ends within about TOTAL_TIMEOUT, so a claim outlives its job only when that
-job's worker died; then the sweeper finds the row again once the claim has lapsed.
+The endpoint: `drain_until IS NULL OR drain_until < now` -> `drain_until = now + CLAIM_SECONDS,
+drain_token`, so one drain at a time sends to an endpoint (one request in flight).
+Each delivery: `status='pending' AND next_attempt_at <= now AND (claimed_until IS NULL OR
+claimed_until < now)` -> `claimed_until = now + CLAIM_SECONDS, claim_token`.
+No send starts after DRAIN_BUDGET_SECONDS of a drain and each send ends within about
+TOTAL_TIMEOUT, so a claim outlives its drain only when that drain's worker died; then the
+sweeper finds the rows again once the claims have lapsed.
 """
 
 import uuid
@@ -18,7 +21,8 @@ from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.scoping import team_select
 from app.webhooks.transport import TOTAL_TIMEOUT
 
-DRAIN_BUDGET_SECONDS = 60
+# A drain hands over (re-enqueued at the back of the queue) after this long, so endpoints take turns.
+DRAIN_BUDGET_SECONDS = 5
 CLAIM_SECONDS = DRAIN_BUDGET_SECONDS + 3 * TOTAL_TIMEOUT
 
 
@@ -49,11 +53,60 @@ class EndpointState:
     secret: str
     failing_since: datetime | None
     active: bool = True
+    last_failure_at: datetime | None = None
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
 
     @classmethod
     def of(cls, endpoint: WebhookEndpoint) -> "EndpointState":
         return cls(endpoint.id, endpoint.team_id, endpoint.url, endpoint.secret, endpoint.failing_since,
-                   endpoint.active)
+                   endpoint.active, endpoint.last_failure_at, endpoint.previous_secret,
+                   endpoint.previous_secret_expires_at)
+
+    def older_secrets(self, now: datetime) -> tuple[str, ...]:
+        """A rotated-out secret that still signs beside the current one."""
+        expires = self.previous_secret_expires_at
+        return (self.previous_secret,) if self.previous_secret and expires and now < expires else ()
+
+
+def acquire_drain(endpoint: EndpointState) -> uuid.UUID | None:
+    """Own the endpoint for one drain (commits); None while another live drain owns it."""
+    now = clock_now()
+    token = uuid.uuid4()
+    taken = db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.team_id == endpoint.team_id,
+               WebhookEndpoint.active.is_(True),
+               or_(WebhookEndpoint.drain_until.is_(None), WebhookEndpoint.drain_until < now))
+        # updated_at is the customer's "last changed": a drain is not a change.
+        .values(drain_token=token, drain_until=now + timedelta(seconds=CLAIM_SECONDS),
+                updated_at=WebhookEndpoint.updated_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return token if taken == 1 else None
+
+
+def release_drain(endpoint: EndpointState, token: uuid.UUID) -> None:
+    db.session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint.id, WebhookEndpoint.drain_token == token)
+        .values(drain_token=None, drain_until=None, updated_at=WebhookEndpoint.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def has_due(endpoint: EndpointState) -> bool:
+    now = clock_now()
+    found = db.session.scalar(
+        team_select(WebhookDelivery, endpoint.team_id, WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending",
+               WebhookDelivery.next_attempt_at <= now, _unclaimed(now))
+        .limit(1)
+    )
+    db.session.rollback()
+    return found is not None
 
 
 def claim_due(endpoint: EndpointState, limit: int) -> list[Claimed]:

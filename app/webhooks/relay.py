@@ -1,4 +1,8 @@
-"""The relay: committed outbox events become one delivery row per subscribed, active endpoint.
+"""The relay: committed outbox events become one delivery row per subscribed endpoint.
+
+An active endpoint's row is pending. An inactive endpoint's row is recorded `failed` without
+an attempt ("not sent: the webhook was inactive"), so the delivery log shows what was missed
+and each such delivery can be redelivered once the endpoint is reactivated.
 
 Idempotent: the unique (event_id, endpoint_id) pair and ON CONFLICT DO NOTHING make a
 second relay of the same event a no-op, and on PostgreSQL concurrent relays skip each
@@ -22,6 +26,7 @@ from app.webhooks.outbox import ALL_EVENTS
 
 RELAY_BATCH = 500
 INSERT_CHUNK = 200
+INACTIVE_ERROR = "not sent: the webhook was inactive when the event happened; redeliver it after reactivating"
 
 
 def is_subscribed(endpoint: WebhookEndpoint, event_name: str) -> bool:
@@ -55,20 +60,21 @@ def relay_pending_events(limit: int = RELAY_BATCH) -> tuple[int, set[uuid.UUID]]
     rows = []
     for event in events:
         if event.team_id not in endpoints_by_team:
-            endpoints_by_team[event.team_id] = db.session.scalars(
-                team_select(WebhookEndpoint, event.team_id).where(WebhookEndpoint.active.is_(True))
-            ).all()
+            endpoints_by_team[event.team_id] = db.session.scalars(team_select(WebhookEndpoint, event.team_id)).all()
         for endpoint in endpoints_by_team[event.team_id]:
             if is_subscribed(endpoint, event.name) and endpoint.created_at <= event.created_at:
-                rows.append({
-                    "id": new_id(), "team_id": event.team_id, "event_id": event.id, "endpoint_id": endpoint.id,
-                    "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
-                })
+                row = {"id": new_id(), "team_id": event.team_id, "event_id": event.id, "endpoint_id": endpoint.id,
+                       "attempts": 0, "created_at": now, "updated_at": now}
+                if endpoint.active:
+                    row.update(status="pending", next_attempt_at=now, last_error=None)
+                else:
+                    row.update(status="failed", next_attempt_at=None, last_error=INACTIVE_ERROR)
+                rows.append(row)
         event.relayed_at = now
     if rows:
         _insert_ignoring_duplicates(rows)
     db.session.commit()
-    return len(events), {row["endpoint_id"] for row in rows}
+    return len(events), {row["endpoint_id"] for row in rows if row["status"] == "pending"}
 
 
 EVENT_RETENTION = timedelta(days=30)

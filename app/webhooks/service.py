@@ -1,7 +1,9 @@
 """Webhook endpoints of a team: registration, secrets, the test send, the delivery log, redelivery."""
 
+import base64
 import secrets
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -12,8 +14,10 @@ from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.scoping import get_for_team, team_select
 from app.webhooks.addresses import UnsafeUrl, resolve
-from app.webhooks.delivery import deactivate, new_sender
+from app.webhooks.claims import EndpointState
+from app.webhooks.delivery import new_sender
 from app.webhooks.outbox import ALL_EVENTS, EVENT_NAMES
+from app.webhooks.outcomes import deactivate
 from app.webhooks.payload import build_request
 from app.webhooks.wakeups import wake_delivery
 
@@ -21,10 +25,13 @@ MAX_ENDPOINTS_PER_TEAM = 20
 TEST_EVENT = "webhook.test"
 SECRET_PREFIX = "whsec_"
 DELIVERY_LOG_MAX = 200
+# After a rotation the old secret keeps signing `webhook-signature`, beside the new one, this long.
+ROTATION_OVERLAP = timedelta(hours=24)
 
 
 def generate_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
+    """32 random bytes in the Standard Webhooks format (`whsec_` + padded standard base64)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def normalize_events(events: list[str]) -> list[str]:
@@ -81,7 +88,8 @@ def update_endpoint(team_id: uuid.UUID, endpoint_id, changes: dict) -> WebhookEn
         endpoint.description = changes["description"]
     if "active" in changes and changes["active"] != endpoint.active:
         if changes["active"]:
-            endpoint.active, endpoint.deactivated_reason, endpoint.failing_since = True, None, None
+            endpoint.active, endpoint.deactivated_reason = True, None
+            endpoint.failing_since = endpoint.last_failure_at = None
         else:
             deactivate(endpoint.id, "deactivated through the API", now)
             db.session.refresh(endpoint)
@@ -96,10 +104,13 @@ def delete_endpoint(team_id: uuid.UUID, endpoint_id) -> None:
 
 
 def rotate_secret(team_id: uuid.UUID, endpoint_id) -> WebhookEndpoint:
-    """A new secret, used from the next delivery on; shown only in this answer."""
+    """A new secret, used from the next delivery on and shown only in this answer; the old one keeps signing
+    `webhook-signature` beside it for ROTATION_OVERLAP (a second rotation in that time drops the oldest)."""
     endpoint = get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook", for_update=True)
+    now = clock_now()
+    endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, now + ROTATION_OVERLAP
     endpoint.secret = generate_secret()
-    endpoint.updated_at = clock_now()
+    endpoint.updated_at = now
     db.session.flush()
     return endpoint
 
@@ -112,7 +123,9 @@ def send_test(team_id: uuid.UUID, endpoint_id) -> dict:
     endpoint = get_endpoint(team_id, endpoint_id)
     delivery_id = uuid.uuid4()
     data = {"webhookId": str(endpoint.id), "message": "This is a test event from SocialScalr."}
-    body, headers = build_request(TEST_EVENT, data, str(delivery_id), endpoint.secret, clock_now())
+    now = clock_now()
+    body, headers = build_request(TEST_EVENT, data, str(delivery_id), endpoint.secret, now,
+                                  EndpointState.of(endpoint).older_secrets(now))
     sender = new_sender()
     try:
         outcome = sender.post(endpoint.url, body, headers)

@@ -1,18 +1,32 @@
 """Signing webhook bodies, and the check a consumer runs on what it receives.
 
-`X-SocialScalr-Signature: sha256=<hex(hmac_sha256(secret, raw_body))>` over the exact
-bytes sent. The body carries `sentAt`, so the signature also covers the time of
-sending and a consumer can refuse replays of old deliveries.
+Two signatures go with every request:
+- ours: `X-SocialScalr-Signature: sha256=<hex(hmac_sha256(secret, raw_body))>` over the
+  exact bytes sent. The body carries `sentAt`, so the signature also covers the time of
+  sending and a consumer can refuse replays of old deliveries.
+- Standard Webhooks (https://www.standardwebhooks.com): `webhook-signature: v1,<base64>`
+  of HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<raw body>`, one entry per secret
+  in force (space-separated: the old secret still signs for a day after a rotation).
+
+The Standard Webhooks key of a secret (`standard_key`): a secret in that specification's
+format, `whsec_` + padded standard base64 (every secret generated since 2026-11), is the
+decoded bytes, as every Standard Webhooks library reads it. Any other secret (the URL-safe,
+unpadded ones generated before, or a customer's own) is its UTF-8 bytes, the same key as
+our own header; its Standard Webhooks form is `whsec_` + base64(secret) (`standard_form`).
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 SIGNATURE_HEADER = "X-SocialScalr-Signature"
 SIGNATURE_PREFIX = "sha256="
 DEFAULT_TOLERANCE_SECONDS = 300
+STANDARD_SECRET_PREFIX = "whsec_"
 
 
 def _as_bytes(value: str | bytes) -> bytes:
@@ -22,6 +36,31 @@ def _as_bytes(value: str | bytes) -> bytes:
 def signature_for(secret: str | bytes, raw_body: bytes) -> str:
     """The header value for this body: `sha256=<hex>`."""
     return SIGNATURE_PREFIX + hmac.new(_as_bytes(secret), _as_bytes(raw_body), hashlib.sha256).hexdigest()
+
+
+def standard_key(secret: str) -> bytes:
+    """The HMAC key that signs `webhook-signature` for this secret (see the module's docstring)."""
+    encoded = secret.removeprefix(STANDARD_SECRET_PREFIX)
+    if encoded != secret and encoded and len(encoded) % 4 == 0:
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    return _as_bytes(secret)
+
+
+def standard_form(secret: str) -> str:
+    """The secret to give a Standard Webhooks library so that it verifies what we sign with `secret`."""
+    return STANDARD_SECRET_PREFIX + base64.b64encode(standard_key(secret)).decode("ascii")
+
+
+def standard_signatures(secrets: Iterable[str], message_id: str, timestamp: int, raw_body: bytes) -> str:
+    """The `webhook-signature` value: `v1,<base64>` per secret, space-separated."""
+    signed = f"{message_id}.{timestamp}.".encode() + raw_body
+    return " ".join(
+        "v1," + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode("ascii")
+        for secret in secrets
+    )
 
 
 def _parse_time(value: str | datetime) -> datetime | None:

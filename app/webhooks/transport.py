@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 import urllib3
-from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, SSLError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from app.webhooks.addresses import Target, UnsafeUrl, resolve
@@ -28,6 +28,8 @@ class SendOutcome:
     response_body: str | None = None
     error: str | None = None
     retry_after_seconds: int | None = None
+    # The request could not even be built (the event's data): retrying cannot help, and the endpoint is not to blame.
+    unsendable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -38,6 +40,16 @@ def _retry_after(value: str | None) -> int | None:
     if value and value.strip().isdigit():
         return int(value.strip())
     return None
+
+
+def _connection_failure(error: NewConnectionError, target: Target) -> str:
+    """What the operating system said when connecting failed: refused, unreachable, reset..."""
+    address = f"{target.ip}:{target.port}"
+    cause = error.__cause__
+    if isinstance(cause, ConnectionRefusedError):
+        return f"connection refused: nothing accepts connections at {address}"
+    reason = getattr(cause, "strerror", None) or str(cause or error)
+    return f"connection failed: {reason} ({address})"[:500]
 
 
 class PinnedSender:
@@ -86,10 +98,12 @@ class PinnedSender:
                 redirect=False, retries=False, assert_same_host=False, preload_content=False,
                 timeout=urllib3.Timeout(total=TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT),
             )
-        except (MaxRetryError, NewConnectionError) as error:
-            reason = getattr(error, "reason", None) or error
-            kind = "timeout" if isinstance(reason, Urllib3Timeout) else "connection error"
-            return SendOutcome(None, elapsed_ms(), error=f"{kind}: {reason}"[:500])
+        # NewConnectionError first: urllib3 2 makes it a subclass of ConnectTimeoutError, but a refused or
+        # unreachable address is not a timeout.
+        except NewConnectionError as error:
+            return SendOutcome(None, elapsed_ms(), error=_connection_failure(error, target))
+        except ConnectTimeoutError:
+            return SendOutcome(None, elapsed_ms(), error=f"timeout: could not connect within {CONNECT_TIMEOUT:g} s")
         except Urllib3Timeout:
             return SendOutcome(None, elapsed_ms(), error=f"timeout: no answer within {TOTAL_TIMEOUT:g} s")
         except SSLError as error:

@@ -67,7 +67,9 @@ def delete_webhook(webhook_id):
 @blueprint.post("/<webhook_id>/rotate-secret")
 @blueprint.response(200, WebhookWithSecretSchema)
 def rotate_webhook_secret(webhook_id):
-    """Replace the signing secret; the new one is shown only in this answer and signs every later delivery."""
+    """Replace the signing secret; the new one is shown only in this answer and signs every later delivery.
+
+    For 24 hours the old secret also signs `webhook-signature`, beside the new one."""
     endpoint = service.rotate_secret(g.team_id, webhook_id)
     db.session.commit()
     return endpoint
