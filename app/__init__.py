@@ -4,10 +4,11 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, request_id  # noqa: F401  (models: every table on the metadata)
-from app.config import derived_settings, settings_from_environment
+from app import auth, content_type, idempotency, models, ratelimit, request_id  # noqa: F401  (models: every table on the metadata)
+from app.config import settings_from_environment
 from app.errors import register_error_handlers
-from app.extensions import api, db, limiter, migrate
+from app.extensions import api, db, migrate
+from app.pool_ping import ping_when_idle
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -17,13 +18,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(settings_from_environment(app.instance_path))
     app.config.update(overrides or {})
-    app.config.update(derived_settings(app.config))
     app.json.sort_keys = False
 
     request_id.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
-    limiter.init_app(app)
+    ratelimit.init_app(app)  # before auth: unauthenticated requests count too, by address
     app.before_request(auth.require_token)
     app.before_request(content_type.require_json_body)
     idempotency.init_app(app)  # after auth: keys are per team
@@ -57,5 +60,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in API_BLUEPRINTS:
         api.register_blueprint(import_module(module).blueprint)
-    limiter.exempt(docs.blueprint)
     app.register_blueprint(docs.blueprint)

@@ -1,13 +1,10 @@
 """Extension objects, created unbound and attached to an app in `create_app`."""
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from app.ratelimit import rate_limit_key
 
 
 class Base(DeclarativeBase):
@@ -26,4 +23,3 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
-limiter = Limiter(key_func=rate_limit_key)
