@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import ApiToken, Team, User
@@ -76,8 +77,7 @@ def resolve_token(token: str) -> Caller | None:
     """The caller of a live token, or None (malformed, unknown or revoked): revocation counts at once."""
     if not TOKEN_PATTERN.match(token):
         return None
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_LOOKUP, {"digest": digest(token)}).first()
+    row = _lookup(digest(token))
     if row is None:
         return None
     *identity, last_used_at = row
@@ -86,6 +86,18 @@ def resolve_token(token: str) -> Caller | None:
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         _touch(caller.token_id, now)
     return caller
+
+
+def _lookup(token_digest: str):
+    # Autocommit: one statement, no BEGIN/ROLLBACK round trips. A pooled connection that died moments ago
+    # (app.pool_ping skips pinging those) fails once: SQLAlchemy then refreshes the pool and we ask again.
+    for attempt in (1, 2):
+        try:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(_LOOKUP, {"digest": token_digest}).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
 
 
 def _touch(token_id: uuid.UUID, now) -> None:
