@@ -3,6 +3,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
+# `make dev PORT=8000` (5000 is AirPlay's on macOS); `make dev VERBOSE=1` logs every job of the embedded worker.
+PORT   ?= 5000
+VERBOSE ?=
 
 .PHONY: install dev test lint services bench clean
 
@@ -14,13 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Embedded mode: SQLite under instance/, an in-process queue and worker, API on 127.0.0.1:5000.
+# Embedded mode: SQLite under instance/, an in-process queue and worker, API on 127.0.0.1:$(PORT).
+# The demo user's token is printed when the user is created; later runs keep it working and say how to rotate.
 dev: install
 	env -u REDIS_URL $(BIN)/socialscalr db upgrade
-	@echo "Demo user demo@example.com; its API token is the last line below:"
-	@env -u REDIS_URL $(BIN)/socialscalr users create --email demo@example.com --name "Demo User" --plan pro 2>/dev/null \
-		|| env -u REDIS_URL $(BIN)/socialscalr tokens rotate --email demo@example.com
-	env -u REDIS_URL $(BIN)/socialscalr serve --host 127.0.0.1 --port 5000
+	@env -u REDIS_URL $(BIN)/socialscalr users create --email demo@example.com --name "Demo User" --plan pro \
+		--keep-existing
+	env -u REDIS_URL $(BIN)/socialscalr serve --host 127.0.0.1 --port $(PORT) $(if $(VERBOSE),--verbose)
 
 services:
 	bash .ci/ensure-services

@@ -4,12 +4,12 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, request_id, sqlite_guarantees  # noqa: F401  (models: tables)
+from app import auth, content_type, idempotency, models, ratelimit, request_id, sqlite_guarantees  # noqa: F401
 from app.common.response_headers import retry_after_only_when_refused
-from app.config import derived_settings, settings_from_environment
+from app.config import settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
-from app.ratelimit import limiter
+from app.pool_ping import ping_when_idle
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -19,7 +19,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(settings_from_environment(app.instance_path))
     app.config.update(overrides or {})
-    app.config.update(derived_settings(app.config))
     app.json.sort_keys = False
 
     request_id.init_app(app)
@@ -27,10 +26,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():  # before any connection is made: every SQLite connection gets the guarantees
         for engine in db.engines.values():
             sqlite_guarantees.install(engine)
+            ping_when_idle(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
-    # After-request hooks run last-registered first: this one runs after the limiter has added its headers.
+    # After-request hooks run last-registered first: this one runs after the budget has added its headers.
     app.after_request(retry_after_only_when_refused)
-    limiter.init_app(app)
+    ratelimit.init_app(app)  # before auth: unauthenticated requests count too, by address
     app.before_request(auth.require_token)
     app.before_request(content_type.require_json_body)
     idempotency.init_app(app)  # after auth: keys are per team
@@ -65,5 +65,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in API_BLUEPRINTS:
         api.register_blueprint(import_module(module).blueprint)
-    limiter.exempt(docs.blueprint)
     app.register_blueprint(docs.blueprint)

@@ -3,8 +3,7 @@
 from flask import g, request
 
 from app.errors import ApiError
-from app.models import User
-from app.tokens import resolve_token
+from app.tokens import Caller, resolve_token
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json"}
 _UNRESOLVED = object()
@@ -18,8 +17,8 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def current_token():
-    """The live ApiToken of this request, resolved once per request (None when absent or invalid)."""
+def current_token() -> Caller | None:
+    """The caller behind this request's live token, resolved once per request (None when absent or invalid)."""
     # Cached on the request, not on `g`: an app context (and its `g`) can outlive one request.
     cached = request.environ.get("socialscalr.api_token", _UNRESOLVED)
     if cached is _UNRESOLVED:
@@ -29,7 +28,8 @@ def current_token():
     return cached
 
 
-def current_user() -> User:
+def current_user() -> Caller:
+    """Who is calling (id, team_id, email, full_name, team_role, plan): not the ORM row, see `Caller`."""
     return g.current_user
 
 
@@ -44,5 +44,5 @@ def require_token():
         if not request.headers.get("Authorization"):
             raise ApiError(401, "missing Authorization header: send 'Authorization: Bearer ss_...'")
         raise ApiError(401, "invalid or revoked API token")
-    g.current_user = token.user
+    g.current_user = token
     g.team_id = token.team_id

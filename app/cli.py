@@ -35,16 +35,25 @@ def users():
 @click.option("--team", "team_name", default=None, help="Join this existing team instead of creating one.")
 @click.option("--role", default=None, help="owner | admin | member")
 @click.option("--plan", default=None, help="free | pro | team (for a new team)")
+@click.option("--keep-existing", is_flag=True,
+              help="If the user exists already, leave it and its working token alone and say so (exit 0).")
 @with_appcontext
-def create_user_command(email, full_name, team_name, role, plan):
+def create_user_command(email, full_name, team_name, role, plan, keep_existing):
     """Create a user (and a new team unless --team) and print its API token on the last line."""
-    from app.users.service import create_user
+    from app.users.service import create_user, find_user
 
+    if keep_existing and (existing := find_user(email)) is not None:
+        click.echo(f"{existing.email} exists already: its API token is unchanged and keeps working "
+                   "(a token is shown only when it is created).")
+        click.echo(f"For a new token: socialscalr tokens rotate --email {existing.email} "
+                   "(the old one stops working at once).")
+        return
     try:
         user, token = create_user(email, full_name, team_name, role, plan)
     except ApiError as error:
         _fail(error)
     click.echo(f"created {user.email} as {user.team_role} of team: {user.team.name}")
+    click.echo("API token (shown only now; keep it):")
     click.echo(token)
 
 
@@ -64,6 +73,7 @@ def rotate_token_command(email):
         token = rotate_user_token(email)
     except ApiError as error:
         _fail(error)
+    click.echo(f"revoked the previous token of {email.strip().lower()}: it stopped working. New API token:")
     click.echo(token)
 
 
@@ -91,19 +101,26 @@ def worker_command(groups, webhook_workers, engine_workers, burst):
 
 
 @cli.command("serve")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, envvar="PORT", show_default=True, help="Also read from PORT.")
+@click.option("--verbose", is_flag=True, help="Log every job the embedded worker runs (or set LOG_LEVEL=INFO).")
 @with_appcontext
-def serve_command(host, port):
+def serve_command(host, port, verbose):
     """Serve the API; in embedded mode (no REDIS_URL) also run the worker in this process."""
+    import logging
+
     from werkzeug.serving import run_simple
 
+    from app.logging_setup import quiet_rq
     from app.queueing import is_embedded
     from worker.runner import start_embedded_worker
 
     app = current_app._get_current_object()
+    rq_level = quiet_rq(verbose)
     if is_embedded():
         start_embedded_worker(app)
         click.echo("embedded mode: SQLite/DATABASE_URL + in-process queue and worker")
+        if rq_level > logging.INFO:
+            click.echo("worker jobs are not logged; --verbose (or LOG_LEVEL=INFO) shows them")
     # Flask's app.run() refuses to block inside its own CLI; werkzeug's server is what it would run.
     run_simple(host, port, app, threaded=True, use_reloader=False)

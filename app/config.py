@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 from dotenv import load_dotenv
-from flask import current_app
 
 
 def _flag(value: str | None) -> bool:
@@ -19,7 +18,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or os.urandom(32).hex(),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "socialscalr.sqlite3"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Idle connections are pinged before use by app.pool_ping, not on every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "RATELIMIT_PER_MINUTE": int(env.get("RATELIMIT_PER_MINUTE") or 60),
         "WEBHOOKS_ALLOW_PRIVATE": _flag(env.get("WEBHOOKS_ALLOW_PRIVATE")),
@@ -32,20 +32,3 @@ def settings_from_environment(instance_path: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
     }
 
-
-def per_token_budget() -> str:
-    return f"{current_app.config['RATELIMIT_PER_MINUTE']}/minute"
-
-
-def derived_settings(config: dict) -> dict:
-    """Settings that follow from others, computed after test overrides are applied."""
-    return {
-        "RATELIMIT_STORAGE_URI": config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"] or "memory://",
-        # One budget per token shared by every endpoint (application-wide, not per route). A callable, read per
-        # request: the process has one limiter object, which keeps the first app's limit string otherwise.
-        "RATELIMIT_APPLICATION": per_token_budget,
-        "RATELIMIT_HEADERS_ENABLED": True,
-        # A Redis outage must not take the API down with it; the limiter falls back to memory.
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    }

@@ -85,8 +85,6 @@ def _handle_http_exception(error: HTTPException):
         # webargs validation failures arrive as 422; our contract answers 400 naming the field.
         return error_response(400, validation_message(messages), _flatten_details(messages))
     headers = {}
-    if status == 429:
-        return error_response(429, f"rate limit exceeded ({error.description}); retry after the Retry-After seconds")
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     return error_response(status, _MESSAGES.get(status) or error.description or error.name, headers=headers)

@@ -5,15 +5,17 @@ hashing needed) and lets the lookup use a unique index.
 """
 
 import hashlib
-import hmac
 import re
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.models import ApiToken, User
+from app.models import ApiToken, Team, User
 from app.models.types import utcnow
 
 TOKEN_PREFIX = "ss_"
@@ -45,18 +47,65 @@ def rotate_token(user: User) -> str:
     return issue_token(user)
 
 
-def resolve_token(token: str) -> ApiToken | None:
-    """The live token record for a presented token, or None (malformed, unknown or revoked)."""
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, read in the same lookup as the token: enough for auth, the rate limit and /me.
+
+    Not the ORM User: a handler that needs more loads the row (`db.session.get(User, caller.id)`).
+    """
+
+    token_id: uuid.UUID
+    id: uuid.UUID  # the user's id
+    team_id: uuid.UUID
+    email: str
+    full_name: str
+    team_role: str
+    plan: str
+
+
+# One indexed lookup (the unique index on token_digest) for the token, its user and the team's plan.
+_LOOKUP = (
+    select(ApiToken.id, User.id, User.team_id, User.email, User.full_name, User.team_role, Team.plan,
+           ApiToken.last_used_at)
+    .join(User, User.id == ApiToken.user_id)
+    .join(Team, Team.id == User.team_id)
+    .where(ApiToken.token_digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
+)
+
+
+def resolve_token(token: str) -> Caller | None:
+    """The caller of a live token, or None (malformed, unknown or revoked): revocation counts at once."""
     if not TOKEN_PATTERN.match(token):
         return None
-    presented = digest(token)
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_digest == presented))
-    if record is None or record.revoked_at is not None:
+    row = _lookup(digest(token))
+    if row is None:
         return None
-    if not hmac.compare_digest(record.token_digest, presented):
-        return None
+    *identity, last_used_at = row
+    caller = Caller(*identity)
     now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-        record.last_used_at = now
-        db.session.commit()
-    return record
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        _touch(caller.token_id, now)
+    return caller
+
+
+def _lookup(token_digest: str):
+    # Autocommit: one statement, no BEGIN/ROLLBACK round trips. A pooled connection that died moments ago
+    # (app.pool_ping skips pinging those) fails once: SQLAlchemy then refreshes the pool and we ask again.
+    for attempt in (1, 2):
+        try:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(_LOOKUP, {"digest": token_digest}).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+
+
+def _touch(token_id: uuid.UUID, now) -> None:
+    # Conditional, so that workers racing on the same minute write it once.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now)
+    )
+    db.session.commit()

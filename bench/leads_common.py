@@ -67,22 +67,29 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the app on a random port, with the rate limit lifted for the benchmark."""
+    """gunicorn serving the app on a random port, with the rate limit lifted for the benchmark.
 
-    def __init__(self, workers: int = 2, database: str = BENCH_DB):
+    Without `redis_url` the rate limit is kept in each worker's memory; with it, in Redis (production).
+    """
+
+    def __init__(self, workers: int = 2, database: str = BENCH_DB, redis_url: str | None = None,
+                 app: str = "wsgi:app", ready_path: str = "/api/v1/openapi.json"):
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url(database), "RATELIMIT_PER_MINUTE": "100000000"}
         env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level",
-             "warning", "wsgi:app"], cwd=ROOT, env=env)
+             "warning", "--chdir", str(ROOT), app], cwd=ROOT, env=env)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ready_path = ready_path
 
     def __enter__(self):
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                requests.get(self.url + "/api/v1/openapi.json", timeout=10)
+                requests.get(self.url + self.ready_path, timeout=10)
                 return self
             except requests.RequestException:
                 time.sleep(0.2)

@@ -1,15 +1,22 @@
 """GET /api/v1/leads?campaignId=&status=&limit=500 on 1M leads (gunicorn, PostgreSQL): p50 and p99.
 
-    .venv/bin/python bench/leads_list.py [--leads 1000000] [--requests 300]
+    .venv/bin/python bench/leads_list.py [--leads 1000000] [--requests 300] [--reuse]
 
 Loads the leads with one INSERT ... SELECT generate_series (trigger off, stamps set directly),
 then times the API from a client, and the same query (all columns, same order and limit)
-through raw psycopg as the baseline; prints both and the ratio of their p50s.
+through raw psycopg as the baseline; prints both and the ratio of their p50s. Then
+`GET /api/v1/leads?limit=100` under 16 concurrent clients (wrk, if installed): requests/s and latency.
+The server keeps its rate limit in Redis BENCH_REDIS_URL (default db 12), as in production.
+`--reuse` keeps an already loaded database (same --leads) instead of loading it again.
 """
 
 import argparse
+import os
 import random
+import re
+import shutil
 import statistics
+import subprocess
 import time
 
 import psycopg
@@ -17,6 +24,7 @@ import requests
 from leads_common import Server, database_url, make_user_and_campaigns, recreate_database
 
 DATABASE = "socialscalr_bench_a_list"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 CAMPAIGNS = 20
 STATUSES = ("new", "queued", "invited", "connected", "messaged", "replied", "skipped", "failed")
 RAW_QUERY = ("SELECT * FROM leads WHERE team_id = %s AND campaign_id = %s AND status = %s "
@@ -50,14 +58,56 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99) - 1] * 1000
 
 
+def loaded(total: int):
+    """(team id, a live token, campaign ids) of an already loaded database with `total` leads, else None."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import Campaign, Lead, User
+    from app.tokens import issue_token
+
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(DATABASE)})
+        with app.app_context():
+            if db.session.scalar(db.select(db.func.count()).select_from(Lead)) != total:
+                return None
+            user = db.session.scalar(db.select(User))
+            token = issue_token(user)
+            db.session.commit()
+            ids = db.session.scalars(db.select(Campaign.id).order_by(Campaign.name)).all()
+            found = user.team_id, token, ids
+            db.engine.dispose()
+            return found
+    except Exception:  # no such database, or not migrated
+        return None
+
+
+def concurrent_page_of_100(url: str, token: str) -> str:
+    if not shutil.which("wrk"):
+        return "wrk not installed (apt-get install -y wrk): 16-client run skipped"
+    output = subprocess.run(["wrk", "-t", "2", "-c", "16", "-d", "10s", "--latency", "-H",
+                             f"Authorization: Bearer {token}", url + "/api/v1/leads?limit=100"],
+                            capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(output)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)
+    p50, p99 = (re.search(rf"\s{p}%\s+([\d.]+\w+)", output).group(1) for p in ("50", "99"))
+    return f"GET /api/v1/leads?limit=100, 16 concurrent clients: {float(rate):,.0f} requests/s, p50 {p50}, p99 {p99}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
     args = parser.parse_args()
-    app = recreate_database(DATABASE)
-    team_id, token, campaign_ids = make_user_and_campaigns(app, CAMPAIGNS)
-    print(f"loaded {args.leads} leads in {load(team_id, campaign_ids, args.leads):.1f}s")
+    found = loaded(args.leads) if args.reuse else None
+    if found:
+        team_id, token, campaign_ids = found
+        print(f"reusing {DATABASE} with {args.leads} leads")
+    else:
+        app = recreate_database(DATABASE)
+        team_id, token, campaign_ids = make_user_and_campaigns(app, CAMPAIGNS)
+        print(f"loaded {args.leads} leads in {load(team_id, campaign_ids, args.leads):.1f}s")
     rng = random.Random(1)
     queries = [(rng.choice(campaign_ids), rng.choice(STATUSES)) for _ in range(args.requests)]
     with psycopg.connect(database_url(DATABASE).replace("+psycopg", "")) as connection:
@@ -68,7 +118,7 @@ def main():
             raw.append(time.perf_counter() - started)
             assert len(rows) == 500
         raw = raw[20:]
-    with Server(workers=2, database=DATABASE) as server, requests.Session() as session:
+    with Server(workers=2, database=DATABASE, redis_url=REDIS_URL) as server, requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {token}"
         api = []
         for campaign_id, status in queries[:20] + queries:
@@ -78,12 +128,14 @@ def main():
             api.append(time.perf_counter() - started)
             assert response.status_code == 200 and len(response.json()["leads"]) == 500
         api = api[20:]
+        concurrent = concurrent_page_of_100(server.url, token)
     raw_p50, raw_p99 = percentiles(raw)
     api_p50, api_p99 = percentiles(api)
     print(f"raw psycopg SELECT (500 rows): p50 {raw_p50:.1f} ms, p99 {raw_p99:.1f} ms")
     print(f"GET /api/v1/leads?campaignId&status&limit=500: p50 {api_p50:.1f} ms, p99 {api_p99:.1f} ms "
           f"({args.requests} requests)")
-    print(f"ratio API/raw (p50): {api_p50 / raw_p50:.1f}")
+    print(f"ratio API/raw (p50): {api_p50 / raw_p50:.1f}, (p99): {api_p99 / raw_p99:.1f}")
+    print(concurrent)
 
 
 if __name__ == "__main__":

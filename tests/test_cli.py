@@ -64,3 +64,19 @@ def test_tokens_rotate_revokes_the_old_token(run_cli, client):
     assert client.get("/api/v1/me", headers=bearer(new)).status_code == 200
     unknown = run_cli("tokens", "rotate", "--email", "nobody@example.com")
     assert unknown.returncode != 0 and "no user" in unknown.stderr
+
+
+def test_keep_existing_leaves_a_working_token_alone_and_says_how_to_rotate(run_cli, client):
+    first = run_cli("users", "create", "--email", "demo@example.com", "--name", "Demo", "--keep-existing")
+    assert first.returncode == 0, first.stderr
+    token = first.stdout.strip().splitlines()[-1]
+    again = run_cli("users", "create", "--email", "demo@example.com", "--name", "Demo", "--keep-existing")
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in again.stdout and "tokens rotate --email demo@example.com" in again.stdout
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+
+
+def test_tokens_rotate_says_the_old_token_stopped_working(run_cli):
+    run_cli("users", "create", "--email", "s@example.com", "--name", "S")
+    result = run_cli("tokens", "rotate", "--email", "s@example.com")
+    assert "stopped working" in result.stdout

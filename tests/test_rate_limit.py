@@ -51,3 +51,20 @@ def test_the_configured_budget_applies_even_after_another_app_was_made(generous_
         assert response.status_code == 200
     assert response.headers["X-RateLimit-Limit"] == "500"
     assert response.headers["X-RateLimit-Remaining"] == "400"
+
+
+@pytest.fixture
+def app_with_redis_down(database_urls):
+    # Nothing listens on port 1: every call to Redis fails at once.
+    yield from _make_app(database_urls["postgres"], REDIS_URL="redis://127.0.0.1:1/0")
+
+
+def test_a_redis_outage_does_not_take_the_api_down(app_with_redis_down):
+    client = app_with_redis_down.test_client()
+    _, token = make_user()
+    for i in range(60):
+        response = client.get("/api/v1/me", headers=bearer(token))
+        assert response.status_code == 200, i
+        assert int(response.headers["X-RateLimit-Remaining"]) == 59 - i
+    # Counted in this process's memory meanwhile: the budget still holds.
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 429

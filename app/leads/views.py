@@ -35,7 +35,7 @@ class ImportFileSchema(Schema):
 @blueprint.response(200, LeadListSchema)
 def list_leads(query):
     """List leads (newest first), or sync: with `updatedSince`/`cursor`, in change order with `nextCursor`."""
-    return listing.list_leads(g.team_id, query)
+    return listing.as_response(listing.list_leads(g.team_id, query))
 
 
 @blueprint.post("")

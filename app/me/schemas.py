@@ -8,7 +8,7 @@ class MeSchema(Schema):
     id = fields.UUID()
     email = fields.String()
     fullName = fields.String(attribute="full_name")
-    plan = fields.Function(lambda user: user.team.plan)
+    plan = fields.String()
     teamRole = fields.String(attribute="team_role")
 
 

@@ -47,8 +47,12 @@ def create_user(email: str, full_name: str, team_name: str | None = None, role: 
     return user, token
 
 
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
 def rotate_user_token(email: str) -> str:
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = find_user(email)
     if user is None:
         raise ApiError(404, f"email: no user with email {email}")
     token = rotate_token(user)
