@@ -40,6 +40,9 @@ def _configure_connection(dbapi_connection: sqlite3.Connection, connection_recor
 
 
 def _begin_immediate(connection: Connection) -> None:
+    # An AUTOCOMMIT connection (a single read, such as the token lookup) takes no transaction, and so no write lock.
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
