@@ -201,11 +201,16 @@ def _worker_process(args, ready, go, finished):
     """One worker: an RQ burst worker on the engine queue, or (fallback) one `run_tick`."""
     app = make_app(args)
     if uses_account_jobs():
-        from worker.runner import run_worker
+        from rq import Queue, Worker
 
+        from app.queueing import ENGINE_QUEUE, redis_connection
+        from worker.context import bind_app
+
+        bind_app(app)
+        connection = redis_connection(app)
         ready.set()
         go.wait()
-        run_worker(app, burst=True)
+        Worker([Queue(ENGINE_QUEUE, connection=connection)], connection=connection).work(burst=True)
     else:
         from app.engine.planner import run_tick
         from app.extensions import db

@@ -204,11 +204,14 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
         return 0
     policy = account_policy(account, now)
     campaigns = active_campaigns_of_team(account.team_id, lock=True)
-    withdraw_earlier_days(account.id, policy.day_window(now)[0], now)
+    day_start = policy.day_window(now)[0]
+    withdraw_earlier_days(account.id, day_start, now)
+    # The timeline spaces today's actions only: a range read of today's rows, not the account's history.
     last_due = db.session.scalar(
         select(func.max(Action.due_at)).where(
             Action.account_id == account.id,
             Action.type.in_(PACED_ACTION_TYPES),
+            Action.due_at >= day_start,
             Action.status.in_(COUNTED_ACTION_STATUSES),
         )
     )
