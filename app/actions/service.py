@@ -93,7 +93,7 @@ def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, n
     unpaced = Action.type.not_in(PACED_ACTION_TYPES)
     candidates = [_candidates(account, 0, verify, limit), _candidates(account, 1, and_(pending, unpaced), limit),
                   _candidates(account, 1, and_(lapsed, unpaced), limit)]
-    if _may_act(account, policy, now):
+    if may_act(account, policy, now):
         # Caps count actions by their due day: one planned for an earlier day is never done today.
         paced = and_(or_(pending, lapsed), Action.type.in_(PACED_ACTION_TYPES),
                      Action.due_at >= policy.day_window(now)[0])
@@ -127,7 +127,7 @@ def _candidates(account: LinkedInAccount, priority: int, condition, limit: int):
     return select(picked.c.id, picked.c.due_at, literal(priority).label("priority"))
 
 
-def _may_act(account: LinkedInAccount, policy: AccountPolicy, now: datetime) -> bool:
+def may_act(account: LinkedInAccount, policy: AccountPolicy, now: datetime) -> bool:
     """Paced actions only in working hours, and only once the previous one is over and its gap has passed."""
     return policy.is_working_time(now) and (account.paced_ready_at is None or account.paced_ready_at <= now)
 

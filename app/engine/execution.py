@@ -25,10 +25,15 @@ def _lock_account(account_id) -> LinkedInAccount:
 
 
 def lease(account: LinkedInAccount, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE) -> list[Action]:
-    """Lease the account's due actions. Polls of one account are serialised by its row lock, so at most one paced
-    action is ever in the extension's hands. A leased post is `publishing`, a leased comment `posting`."""
-    account = _lock_account(account.id)
-    leased = actions.lease_actions(account, account_policy(account, now), limit, now, lease_for)
+    """Lease the account's due actions. Polls that may hand out a paced action are serialised by the account's row
+    lock, so at most one paced action is ever in the extension's hands. A leased post is `publishing`, a leased
+    comment `posting`."""
+    policy = account_policy(account, now)
+    if actions.may_act(account, policy, now):
+        # Only a poll that may hand out a paced action waits for the account's lock (and looks again under it);
+        # the others lease verify steps, posts and comments side by side, with SKIP LOCKED.
+        account = _lock_account(account.id)
+    leased = actions.lease_actions(account, policy, limit, now, lease_for)
     post_ids = [action.post_id for action in leased if action.post_id is not None]
     if post_ids:
         db.session.execute(update(Post).where(Post.id.in_(post_ids), Post.status == "scheduled")
