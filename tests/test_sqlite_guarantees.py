@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, func, select
 
-from app import create_app
+from app import MIGRATIONS_DIRECTORY, create_app
 from app.extensions import db
 from app.models import Action, Campaign, Lead
 from tests.test_extension_support import Team, events
@@ -30,7 +31,7 @@ def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_deleting_a_campaign_in_sql_deletes_its_leads_and_their_actions(app, client):
+def test_deleting_a_campaign_in_sql_deletes_its_leads_and_keeps_their_actions_on_record(app, client):
     team = Team(app, client)
     lead = team.lead()
     team.action("invite", lead=lead)
@@ -45,7 +46,8 @@ def test_deleting_a_campaign_in_sql_deletes_its_leads_and_their_actions(app, cli
     db.session.commit()
 
     assert _count(Lead, Lead.campaign_id == team.campaign.id) == 0
-    assert _count(Action) == 0
+    # The action stays (it counts against the account's caps), without its lead and campaign: ON DELETE SET NULL.
+    assert _count(Action, Action.lead_id.is_(None), Action.campaign_id.is_(None)) == 1
     assert _count(Lead, Lead.campaign_id == kept.id) == 1
 
 
@@ -154,7 +156,8 @@ def test_upgrading_a_database_that_holds_data_keeps_it_and_leaves_foreign_keys_e
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
-        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0006_leads_campaign_invited"
+        head = ScriptDirectory(MIGRATIONS_DIRECTORY).get_current_head()
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == head
         campaign = db.session.get(Campaign, ids["campaign"])
         assert campaign is not None and campaign.linkedin_account_id is None
         assert db.session.get(Lead, ids["lead"]).campaign_id == ids["campaign"]
@@ -163,6 +166,6 @@ def test_upgrading_a_database_that_holds_data_keeps_it_and_leaves_foreign_keys_e
 
         db.session.execute(delete(Campaign).where(Campaign.id == ids["campaign"]))
         db.session.commit()
-        assert _count(Lead) == 0 and _count(Action) == 0
+        assert _count(Lead) == 0 and _count(Action, Action.lead_id.is_(None), Action.campaign_id.is_(None)) == 1
         db.session.remove()
         db.engine.dispose()

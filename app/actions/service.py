@@ -167,7 +167,10 @@ def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> ExpiryR
 
 
 def locked_action(team_id, action_id) -> Action:
-    return get_for_team(Action, team_id, action_id, what="action", for_update=True)
+    """The action, locked and read afresh: a copy read earlier in this transaction may predate a concurrent report."""
+    action = get_for_team(Action, team_id, action_id, what="action", for_update=True)
+    db.session.refresh(action)
+    return action
 
 
 def _check_token(action: Action, lease_token: str) -> None:
