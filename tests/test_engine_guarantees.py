@@ -19,21 +19,13 @@ from worker.context import bind_app
 from worker.engine_jobs import plan_account_job, run_planner
 
 
-def test_a_pause_that_answered_holds_against_a_plan_in_flight(pg_app):
-    """A plan holds its team's active campaigns FOR SHARE from the moment it reads them until it commits: a PATCH
-    sent meanwhile answers only after that commit, and withdraws what the plan made. (Without it, a PATCH that
-    lands between the plan's read and its writes answers first, and the plan then commits actions under the
-    old rules.)"""
-    client = pg_app.test_client()
-    team = Team(pg_app, client)
-    _settled(team, gapMinutes={"min": 0, "max": 0})
-    _leads(team, 5)
-    _qualify(team)
-    order = []
-    planned = threading.Event()
+def _patch_during_a_plan(app, team, body: dict) -> list:
+    """Plan the account and keep its transaction open for a second while a PATCH of its campaign is sent; answer
+    the order in which the plan committed and the PATCH answered."""
+    order, planned = [], threading.Event()
 
     def planner():
-        with pg_app.app_context():
+        with app.app_context():
             plan_account(team.account_id, team.clock(), random.Random(1))
             db.session.flush()
             planned.set()
@@ -42,19 +34,31 @@ def test_a_pause_that_answered_holds_against_a_plan_in_flight(pg_app):
             db.session.commit()
             db.session.remove()
 
-    def pause():
+    def patch():
         planned.wait()
-        with pg_app.app_context():
-            answer = pg_app.test_client().patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
-                                                json={"status": "paused", "name": "Q4 (paused)"})
+        with app.app_context():
+            answer = app.test_client().patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers, json=body)
             order.append(f"patch answered {answer.status_code}")
             db.session.remove()
 
-    threads = [threading.Thread(target=planner), threading.Thread(target=pause)]
+    threads = [threading.Thread(target=planner), threading.Thread(target=patch)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return order
+
+
+def test_a_pause_that_answered_holds_against_a_plan_in_flight(pg_app):
+    """A plan holds its team's active campaigns FOR SHARE from the moment it reads them until it commits: a PATCH
+    sent meanwhile answers only after that commit, and withdraws what the plan made. (Without it, a PATCH that
+    lands between the plan's read and its writes answers first, and the plan then commits actions under the
+    old rules.)"""
+    team = Team(pg_app, pg_app.test_client())
+    _settled(team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 5)
+    _qualify(team)
+    order = _patch_during_a_plan(pg_app, team, {"status": "paused", "name": "Q4 (paused)"})
     assert order == ["plan committed", "patch answered 200"], order
     db.session.expire_all()
     assert db.session.scalar(select(db.func.count()).select_from(Action).where(Action.type == "invite")) == 5
@@ -64,33 +68,8 @@ def test_a_pause_that_answered_holds_against_a_plan_in_flight(pg_app):
 
 def test_a_plan_in_flight_holds_its_campaigns_before_it_writes_anything(pg_app):
     """Even a plan that has made nothing yet (no row written that a foreign key would lock) holds the campaigns."""
-    client = pg_app.test_client()
-    team = Team(pg_app, client)
-    order = []
-    read = threading.Event()
-
-    def planner():
-        with pg_app.app_context():
-            plan_account(team.account_id, team.clock(), random.Random(1))  # no leads: nothing to write
-            read.set()
-            threading.Event().wait(1.0)
-            order.append("plan committed")
-            db.session.commit()
-            db.session.remove()
-
-    def edit():
-        read.wait()
-        with pg_app.app_context():
-            answer = pg_app.test_client().patch(f"/api/v1/campaigns/{team.campaign.id}", headers=team.headers,
-                                                json={"settings": {"invitesPerDay": 1}})
-            order.append(f"patch answered {answer.status_code}")
-            db.session.remove()
-
-    threads = [threading.Thread(target=planner), threading.Thread(target=edit)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    team = Team(pg_app, pg_app.test_client())  # no leads: the plan writes nothing
+    order = _patch_during_a_plan(pg_app, team, {"settings": {"invitesPerDay": 1}})
     assert order == ["plan committed", "patch answered 200"], order
 
 
