@@ -63,15 +63,21 @@ def test_deleting_after_sending_does_not_give_the_weeks_invites_back(app, client
                         f"{deletion} it sent {extra} more on Tuesday")
 
 
-# 3. An outcome the lead has moved past never moves it backwards ------------------------------------------------
-
-def test_an_acceptance_cancels_the_pending_invite_and_the_lead_gets_its_first_message(app, client):
+def _ada_planned(app, client):
+    """A settled account without gaps, one campaign, and Ada qualified and planned: (team, campaign, ada)."""
     team = Outreach(app, client)
     team.configure(gapMinutes=NO_GAP)
     campaign = team.campaign()
     ada = team.add_leads(campaign, ["ada"])["ada"]
     team.tick()
     team.tick(minutes=1)
+    return team, campaign, ada
+
+
+# 3. An outcome the lead has moved past never moves it backwards ------------------------------------------------
+
+def test_an_acceptance_cancels_the_pending_invite_and_the_lead_gets_its_first_message(app, client):
+    team, campaign, ada = _ada_planned(app, client)
     assert len(actions("invite", "pending")) == 1  # planned, not yet offered
     team.observe("invite_accepted", "ada")
     assert team.lead(ada)["status"] == "connected"
@@ -85,12 +91,7 @@ def test_an_acceptance_cancels_the_pending_invite_and_the_lead_gets_its_first_me
 
 @pytest.mark.parametrize("outcome, error", [("failed", "already_connected"), ("skipped", None), ("done", None)])
 def test_an_invite_reported_after_the_acceptance_leaves_the_lead_connected(app, client, outcome, error):
-    team = Outreach(app, client)
-    team.configure(gapMinutes=NO_GAP)
-    campaign = team.campaign()
-    ada = team.add_leads(campaign, ["ada"])["ada"]
-    team.tick()
-    team.tick(minutes=1)
+    team, campaign, ada = _ada_planned(app, client)
     [invite] = of_type(team.poll(), "invite")
     assert team.start(invite).status_code == 200  # the extension is sending it while the acceptance is seen
     team.observe("invite_accepted", "ada")
@@ -204,12 +205,7 @@ def test_ending_a_lead_by_hand_stops_its_leased_message(app, client, status):
 
 @pytest.mark.parametrize("deletion", ["lead", "campaign"])
 def test_deleting_stops_a_leased_invite(app, client, deletion):
-    team = Outreach(app, client)
-    team.configure(gapMinutes=NO_GAP)
-    campaign = team.campaign()
-    ada = team.add_leads(campaign, ["ada"])["ada"]
-    team.tick()
-    team.tick(minutes=1)
+    team, campaign, ada = _ada_planned(app, client)
     [invite] = of_type(team.poll(), "invite")
     path = f"/leads/{ada}" if deletion == "lead" else f"/campaigns/{campaign}"
     deleted = team.call("DELETE", path, expect=None)
@@ -310,12 +306,7 @@ def test_an_acceptance_seen_while_the_withdrawal_is_leased_stops_it(app, client)
 # 8. Every state has a way out in bounded time ----------------------------------------------------------------
 
 def test_an_action_never_reported_ends_failed_within_a_day_and_its_lead_too(app, client):
-    team = Outreach(app, client)
-    team.configure(gapMinutes=NO_GAP)
-    campaign = team.campaign()
-    ada = team.add_leads(campaign, ["ada"])["ada"]
-    team.tick()
-    team.tick(minutes=1)
+    team, campaign, ada = _ada_planned(app, client)
     [invite] = of_type(team.poll(), "invite")
     assert team.start(invite).status_code == 200  # ... and the extension is never heard of again for it
     team.clock.advance(minutes=11)

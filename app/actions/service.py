@@ -36,12 +36,10 @@ MAX_LEASES = 3
 MAX_LEASE_BATCH = 50
 # A started action nobody reported: offered as a verify step this long, then failed (never performed again).
 UNKNOWN_TIMEOUT = timedelta(hours=24)
-OPEN_STATUSES = ("pending", "leased", "started", "unknown")
 # Not yet in the extension's hands: these can still be taken back.
 CANCELLABLE_STATUSES = ("pending", "leased")
 FINAL_STATUSES = ("done", "failed", "skipped", "cancelled")
 FINAL_OUTCOMES = ("done", "failed", "skipped")
-VERIFY_OUTCOMES = FINAL_OUTCOMES + ("not_sent",)
 
 
 @dataclass
@@ -260,7 +258,3 @@ def cancel_actions_of_leads(lead_ids, reason: str, now: datetime, types=None) ->
     if types is not None:
         condition = and_(condition, Action.type.in_(types))
     return cancel_actions(condition, reason, now) if lead_ids else []
-
-
-def open_actions_exist(condition) -> bool:
-    return db.session.scalar(select(Action.id).where(Action.status.in_(OPEN_STATUSES), condition).limit(1)) is not None
