@@ -29,7 +29,7 @@ from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy
 from app.errors import ApiError, conflict
 from app.extensions import db
 from app.models import ACTION_TYPES, Action, LinkedInAccount
-from app.scoping import get_for_team
+from app.scoping import get_for_team, team_select
 
 DEFAULT_LEASE = timedelta(minutes=10)
 MAX_LEASES = 3
@@ -166,9 +166,9 @@ def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> ExpiryR
 
 def locked_action(team_id, action_id) -> Action:
     """The action, locked and read afresh: a copy read earlier in this transaction may predate a concurrent report."""
-    action = get_for_team(Action, team_id, action_id, what="action", for_update=True)
-    db.session.refresh(action)
-    return action
+    action = db.session.scalar(team_select(Action, team_id).where(Action.id == action_id).with_for_update()
+                               .execution_options(populate_existing=True))
+    return action if action is not None else get_for_team(Action, team_id, action_id, what="action")
 
 
 def _check_token(action: Action, lease_token: str) -> None:
