@@ -6,6 +6,8 @@ PYTHON ?= python3
 # `make dev PORT=8000` (5000 is AirPlay's on macOS); `make dev VERBOSE=1` logs every job of the embedded worker.
 PORT   ?= 5000
 VERBOSE ?=
+# Parallel test processes (pytest-xdist); each gets its own PostgreSQL database and Redis database.
+TEST_WORKERS ?= 4
 
 .PHONY: install dev test lint services bench clean
 
@@ -29,7 +31,7 @@ services:
 	bash .ci/ensure-services
 
 test: install services
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -18,8 +18,19 @@ from app import create_app
 from app.extensions import db
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-PG_TEST_DB = os.environ.get("TEST_PG_DATABASE", "socialscalr_test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Under pytest-xdist each worker ("gw0", "gw1", ...) gets its own database and its own Redis database,
+# so parallel tests never truncate or flush each other's data.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_NUMBER = int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") else 0
+PG_TEST_DB = os.environ.get("TEST_PG_DATABASE", "socialscalr_test") + (f"_{_XDIST_WORKER}" if _XDIST_WORKER else "")
+
+
+def _redis_url_for_worker(base_url: str, worker_number: int) -> str:
+    prefix, _, database = base_url.rpartition("/")
+    return f"{prefix}/{(int(database or 0) + worker_number) % 16}"
+
+
+TEST_REDIS_URL = _redis_url_for_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14"), _WORKER_NUMBER)
 
 
 def pg_url(database: str = PG_TEST_DB) -> str:
@@ -140,3 +151,21 @@ def live_url(live_app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+# The longest tests start first, so that under pytest-xdist they overlap the many short ones
+# instead of running alone at the end.
+LONGEST_FIRST = (
+    "tests/test_engine_simulation.py",
+    "tests/test_openapi_schemathesis.py",
+    "tests/test_engine_concurrency.py",
+    "tests/test_engine_properties.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order

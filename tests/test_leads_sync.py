@@ -2,6 +2,7 @@
 
 import random
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -32,6 +33,19 @@ def sync(client, auth, cursor=None, limit=50, on_page=None, max_pages=1000):
             return seen, cursor
 
 
+def catch_up(client, auth, cursor, until, limit=50):
+    """Sync from the cursor until `until(seen)` holds. The cursor waits for every transaction open on the
+    PostgreSQL cluster (other databases' too: transaction ids are cluster-wide), so under a busy cluster a
+    change can take a few pages to show; it must show, never be skipped."""
+    seen, deadline = {}, time.monotonic() + 60
+    while True:
+        page, cursor = sync(client, auth, cursor=cursor, limit=limit)
+        seen.update(page)
+        if until(seen) or time.monotonic() > deadline:
+            return seen, cursor
+        time.sleep(0.2)
+
+
 def test_sync_sees_every_lead_and_every_change_while_leads_are_updated(client, auth):
     campaign_id = new_campaign(client, auth)
     for start in range(0, 300, 100):
@@ -51,10 +65,16 @@ def test_sync_sees_every_lead_and_every_change_while_leads_are_updated(client, a
         db.session.commit()
 
     seen, cursor = sync(client, auth, on_page=update_some)
-    assert set(seen) == {str(i) for i in ids}
-    # Changes made while syncing: the last page or a later catch-up shows each one's final value.
-    later, _ = sync(client, auth, cursor=cursor)
+    everyone = {str(i) for i in ids}
+
+    def complete(later):
+        final = {**seen, **later}
+        return set(final) == everyone and all(final[i]["notes"] == note for i, note in changed.items())
+
+    # Changes made while syncing: the last page or a later catch-up shows each lead and each final value.
+    later, cursor = catch_up(client, auth, cursor, complete)
     final = {**seen, **later}
+    assert set(final) == everyone
     assert {lead_id: final[lead_id]["notes"] for lead_id in changed} == changed
     # Caught up: the same cursor returns nothing and does not move.
     body = client.get(f"/api/v1/leads?cursor={cursor}", headers=auth).get_json()
@@ -76,10 +96,11 @@ def test_transaction_committing_late_with_an_older_timestamp_is_not_skipped(pg_a
     slow.execute(sa.update(Lead).where(Lead.id == lead_a).values(notes="slow", updated_at=long_ago))
     assert client.patch(f"/api/v1/leads/{lead_b}", json={"notes": "fast"}, headers=auth).status_code == 200
     while_open, cursor = sync(client, auth, cursor=cursor, limit=10)
-    assert str(lead_a) not in while_open  # not committed yet
+    assert while_open.get(str(lead_a), {}).get("notes") != "slow"  # not committed yet
     slow_tx.commit()
     slow.close()
-    after, _ = sync(client, auth, cursor=cursor, limit=10)
+    after, _ = catch_up(client, auth, cursor, lambda seen: seen.get(str(lead_a), {}).get("notes") == "slow",
+                        limit=10)
     both = {**while_open, **after}
     assert both[str(lead_a)]["notes"] == "slow" and both[str(lead_b)]["notes"] == "fast"
 
