@@ -4,7 +4,16 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, ratelimit, request_id, sqlite_guarantees  # noqa: F401
+from app import (  # noqa: F401
+    auth,
+    content_type,
+    idempotency,
+    identity_cache,
+    models,
+    ratelimit,
+    request_id,
+    sqlite_guarantees,
+)
 from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
 from app.errors import register_error_handlers
@@ -30,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     # After-request hooks run last-registered first: this one runs after the budget has added its headers.
     app.after_request(retry_after_only_when_refused)
+    identity_cache.init_app(app)
     ratelimit.init_app(app)  # before auth: unauthenticated requests count too, by address
     app.before_request(auth.require_token)
     app.before_request(content_type.require_json_body)

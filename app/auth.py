@@ -3,10 +3,13 @@
 from flask import g, request
 
 from app.errors import ApiError
-from app.tokens import Caller, resolve_token
+from app.identity_cache import Resolution, identity_cache
+from app.tokens import Caller
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json"}
-_UNRESOLVED = object()
+# On the request, not on `g`: an app context (and its `g`) can outlive one request.
+_RESOLUTION = "socialscalr.token_resolution"
+_CALLER = "socialscalr.api_token"
 
 
 def _bearer_token() -> str | None:
@@ -17,15 +20,30 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
+def _resolution() -> Resolution:
+    resolution = request.environ.get(_RESOLUTION)
+    if resolution is None:
+        token = _bearer_token()
+        resolution = identity_cache().resolve(token) if token else Resolution(None, "", None, None, False)
+        request.environ[_RESOLUTION] = resolution
+    return resolution
+
+
+def tentative_caller() -> Caller | None:
+    """The caller as remembered, before the identity epoch is known: good for a rate-limit key, not for access."""
+    return _resolution().caller
+
+
+def confirm_caller(identity_epoch: bytes | None) -> None:
+    """Settle this request's caller against the identity epoch just read from Redis (None: not read)."""
+    request.environ[_CALLER] = identity_cache().confirm(_resolution(), identity_epoch)
+
+
 def current_token() -> Caller | None:
     """The caller behind this request's live token, resolved once per request (None when absent or invalid)."""
-    # Cached on the request, not on `g`: an app context (and its `g`) can outlive one request.
-    cached = request.environ.get("socialscalr.api_token", _UNRESOLVED)
-    if cached is _UNRESOLVED:
-        token = _bearer_token()
-        cached = resolve_token(token) if token else None
-        request.environ["socialscalr.api_token"] = cached
-    return cached
+    if _CALLER not in request.environ:
+        confirm_caller(None)
+    return request.environ[_CALLER]
 
 
 def current_user() -> Caller:

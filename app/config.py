@@ -22,6 +22,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "RATELIMIT_PER_MINUTE": int(env.get("RATELIMIT_PER_MINUTE") or 60),
+        # How long a process may remember who a token belongs to (app.identity_cache); 0 turns it off.
+        "IDENTITY_CACHE_SECONDS": float(env.get("IDENTITY_CACHE_SECONDS") or 10),
         "WEBHOOKS_ALLOW_PRIVATE": _flag(env.get("WEBHOOKS_ALLOW_PRIVATE")),
         # Bodies above this are refused with 413 before they are read.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,

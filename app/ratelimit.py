@@ -18,8 +18,9 @@ import redis
 from flask import Flask, current_app, request
 from limits.storage import MemoryStorage
 
-from app.auth import current_token
+from app.auth import confirm_caller, tentative_caller
 from app.errors import ApiError
+from app.identity_cache import EPOCH_KEY, identity_cache
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,26 @@ REDIS_RETRY_SECONDS = 10
 EXEMPT_BLUEPRINTS = {"docs"}
 _WINDOW = "socialscalr.rate_limit_window"
 _EXTENSION = "socialscalr.budget"
+# Also answers the identity epoch (app.identity_cache), in the same round trip. A missing epoch (a new or
+# flushed Redis) is set to the server's time, which no earlier epoch can equal.
 _COUNT_AND_TTL = """
 local count = redis.call("incr", KEYS[1])
 if count == 1 then
     redis.call("expire", KEYS[1], ARGV[1])
 end
-return {count, redis.call("ttl", KEYS[1])}
+local epoch = redis.call("get", KEYS[2])
+if not epoch then
+    local now = redis.call("time")
+    epoch = now[1] .. "." .. now[2]
+    redis.call("set", KEYS[2], epoch)
+end
+return {count, redis.call("ttl", KEYS[1]), epoch}
 """
 
 
 def rate_limit_key() -> str:
     """Who a request counts against: its token when valid, else the client address."""
-    token = current_token() if request.path.startswith("/api/v1") else None
+    token = tentative_caller() if request.path.startswith("/api/v1") else None
     if token is not None:
         return f"token:{token.token_id}"
     return f"ip:{request.remote_addr or 'unknown'}"
@@ -60,25 +69,29 @@ class Budget:
         self.memory = MemoryStorage()
         self.redis_down_until = 0.0
 
-    def hit(self, key: str) -> tuple[int, float]:
-        """Count one request; answer the count in the current window and when it ends (epoch seconds)."""
+    def hit(self, key: str) -> tuple[int, float, bytes | None]:
+        """Count one request; answer the count in the current window, when it ends (epoch seconds) and the
+        identity epoch (None when counted in memory)."""
         if self.redis is not None and time.monotonic() >= self.redis_down_until:
             try:
-                count, ttl = self.count_and_ttl(keys=[KEY_PREFIX + key], args=[WINDOW_SECONDS])
-                return int(count), time.time() + max(int(ttl), 0)
+                count, ttl, epoch = self.count_and_ttl(keys=[KEY_PREFIX + key, EPOCH_KEY], args=[WINDOW_SECONDS])
+                return int(count), time.time() + max(int(ttl), 0), epoch
             except redis.RedisError as error:
                 log.warning("rate limit: Redis did not answer (%s); counting in memory for %d s",
                             error, REDIS_RETRY_SECONDS)
                 self.redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+                identity_cache().forget_all()
         count = self.memory.incr(key, WINDOW_SECONDS)
-        return count, self.memory.get_expiry(key)
+        return count, self.memory.get_expiry(key), None
 
 
 def _count_request():
     if request.endpoint is None or request.blueprint in EXEMPT_BLUEPRINTS:
         return
     limit = current_app.config["RATELIMIT_PER_MINUTE"]
-    count, reset_at = current_app.extensions[_EXTENSION].hit(rate_limit_key())
+    count, reset_at, identity_epoch = current_app.extensions[_EXTENSION].hit(rate_limit_key())
+    if request.path.startswith("/api/v1"):
+        confirm_caller(identity_epoch)
     # On the request, not on `g`: an app context (and its `g`) can outlive one request.
     request.environ[_WINDOW] = (limit, count, reset_at)
     if count > limit:

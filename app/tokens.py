@@ -73,19 +73,31 @@ _LOOKUP = (
 )
 
 
-def resolve_token(token: str) -> Caller | None:
-    """The caller of a live token, or None (malformed, unknown or revoked): revocation counts at once."""
-    if not TOKEN_PATTERN.match(token):
-        return None
-    row = _lookup(digest(token))
+def lookup_caller(token_digest: str) -> tuple[Caller, object] | None:
+    """The caller of a live token and when it was last used, or None (unknown or revoked): one indexed read."""
+    row = _lookup(token_digest)
     if row is None:
         return None
     *identity, last_used_at = row
-    caller = Caller(*identity)
+    return Caller(*identity), last_used_at
+
+
+def touch_if_stale(token_id: uuid.UUID, last_used_at) -> object:
+    """Record the token's use at most once a minute; answers the last-used time now on record."""
     now = utcnow()
-    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
-        _touch(caller.token_id, now)
-    return caller
+    if last_used_at is not None and now - last_used_at <= LAST_USED_RESOLUTION:
+        return last_used_at
+    # Conditional, so that workers racing on the same minute write it once. Bookkeeping, not a change of
+    # identity: app.identity_cache does not forget remembered callers for it.
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
+        .values(last_used_at=now)
+        .execution_options(identity_bookkeeping=True)
+    )
+    db.session.commit()
+    return now
 
 
 def _lookup(token_digest: str):
@@ -98,14 +110,3 @@ def _lookup(token_digest: str):
         except DBAPIError as error:
             if attempt == 2 or not error.connection_invalidated:
                 raise
-
-
-def _touch(token_id: uuid.UUID, now) -> None:
-    # Conditional, so that workers racing on the same minute write it once.
-    db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token_id,
-               ApiToken.last_used_at.is_(None) | (ApiToken.last_used_at < now - LAST_USED_RESOLUTION))
-        .values(last_used_at=now)
-    )
-    db.session.commit()

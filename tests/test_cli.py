@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import TEST_REDIS_URL, bearer
 
 SCRIPT = str(Path(sys.executable).parent / "socialscalr")
 
 
 @pytest.fixture
 def run_cli(app):
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
-    env.pop("REDIS_URL", None)
+    # Configured like the server it shares the database with, Redis included.
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_REDIS_URL}
 
     def run(*args):
         return subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env, timeout=60)
@@ -57,6 +57,8 @@ def test_users_create_failures_exit_non_zero_with_one_line(run_cli, args, messag
 
 def test_tokens_rotate_revokes_the_old_token(run_cli, client):
     old = run_cli("users", "create", "--email", "r@example.com", "--name", "R").stdout.strip().splitlines()[-1]
+    for _ in range(2):  # the server now remembers who the token belongs to
+        assert client.get("/api/v1/me", headers=bearer(old)).status_code == 200
     result = run_cli("tokens", "rotate", "--email", "r@example.com")
     assert result.returncode == 0, result.stderr
     new = result.stdout.strip().splitlines()[-1]
