@@ -5,7 +5,8 @@ Every function takes the acting user and enforces `app.users.roles`; the caller 
 
 import uuid
 
-from sqlalchemy import func
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from app.errors import ApiError
 from app.extensions import db
@@ -42,7 +43,10 @@ def get_member(actor: User, user_id) -> User:
 
 
 def _member(actor: User, user_id) -> User:
-    return get_for_team(User, actor.team_id, user_id, "member", for_update=True)
+    """The teammate's row, locked (its team is not joined: FOR UPDATE cannot lock an outer join's side)."""
+    user = get_for_team(User, actor.team_id, user_id, "member")
+    return db.session.scalar(select(User).where(User.id == user.id).options(lazyload(User.team)).with_for_update()
+                             .execution_options(populate_existing=True))
 
 
 def _check_role(role: str) -> str:

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import g, session
+from flask import request, session
 from sqlalchemy import select, update
 
 from app.clock import now as clock_now
@@ -19,6 +19,7 @@ from app.models import User, WebSession
 
 SESSION_LIFETIME = timedelta(days=14)
 SESSION_KEY = "sid"
+_CACHE = "socialscalr.web_user"
 
 
 def _digest(token: str) -> str:
@@ -46,9 +47,10 @@ def sign_out() -> None:
 
 
 def signed_in_user() -> User | None:
-    """The user of this request's live session (cached on `g`), or None."""
-    if "web_user" in g:
-        return g.web_user
+    """The user of this request's live session, or None (cached on the request: an app context, and its `g`,
+    can outlive one request)."""
+    if _CACHE in request.environ:
+        return request.environ[_CACHE]
     token = session.get(SESSION_KEY)
     user = None
     if isinstance(token, str) and len(token) < 100:
@@ -57,5 +59,5 @@ def signed_in_user() -> User | None:
             .where(WebSession.session_digest == _digest(token), WebSession.revoked_at.is_(None),
                    WebSession.expires_at > clock_now())
         )
-    g.web_user = user
+    request.environ[_CACHE] = user
     return user
