@@ -31,6 +31,6 @@ def daily_lines(daily: list[dict], caps: dict) -> dict:
                          "h": round(PAD + plot_h - y(day[kind]), 1)})
     lines = [{"kind": kind, "cap": caps[kind], "y": y(caps[kind])} for kind in ("invites", "messages")]
     labels = [{"x": round(PAD + index * step, 1), "text": day["date"].strftime("%d %b")}
-              for index, day in enumerate(daily) if index % 7 == 0 or index == len(daily) - 1]
+              for index, day in enumerate(daily) if (len(daily) - 1 - index) % 7 == 0]  # weekly, ending today
     return {"width": WIDTH, "height": HEIGHT, "pad": PAD, "bars": bars, "caps": lines, "labels": labels,
             "top": top, "axis_y": PAD + plot_h}
