@@ -259,7 +259,8 @@ def test_a_member_cannot_reach_owner_only_actions(live, page):
     # The server refuses even a hand-made form post.
     status = page.evaluate("""async ([ownerId]) => {
         const csrf = document.querySelector("input[name=csrf_token]").value;
-        const post = (path, fields) => fetch(path, {method: "POST", body: new URLSearchParams({csrf_token: csrf, ...fields})});
+        const post = (path, fields) =>
+            fetch(path, {method: "POST", body: new URLSearchParams({csrf_token: csrf, ...fields})});
         return [(await post("/settings/plan", {plan: "team"})).status,
                 (await post(`/settings/members/${ownerId}/token`, {})).status,
                 (await post("/settings/members", {email: "x@example.com", name: "X", role: "owner"})).status];

@@ -5,8 +5,10 @@ CSV import and export. Counts come from indexed reads (leads by campaign and sta
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 
 from app import clock
-from app.analytics.service import actions_per_day, campaign_analytics, funnel
+from app.analytics.service import actions_per_day, funnel
 from app.campaigns import service
+from app.caps.policy import LOW_ACCEPTANCE_RATE
+from app.caps.usage import acceptance_rate
 from app.errors import ApiError
 from app.extensions import db
 from app.leads import csv_io
@@ -53,12 +55,18 @@ def detail(campaign_id):
     stages = funnel(campaign.lead_counts)
     templates = campaign.templates or {}
     return render_template(
-        "web/campaign.html", user=current_user(), campaign=campaign, analytics=campaign_analytics(campaign, now),
+        "web/campaign.html", user=current_user(), campaign=campaign, throttled=_throttled(campaign.id, now),
         funnel=stages, funnel_chart=charts.funnel_bars(stages["stages"]),
         activity=activity, activity_chart=charts.daily_lines(activity["daily"], activity["caps"]),
         leads=leads[:LEADS_PAGE], more=len(leads) > LEADS_PAGE, status=status, offset=query["offset"],
         page_size=LEADS_PAGE, statuses=LEAD_STATUSES, templates=templates,
         preview=_preview(campaign.id, templates))
+
+
+def _throttled(campaign_id, now) -> bool:
+    """The planner's rule: invites halved while the last 50 judged invites were mostly refused (50 index reads)."""
+    rate = acceptance_rate(campaign_id, now)
+    return rate is not None and rate < LOW_ACCEPTANCE_RATE
 
 
 def _preview(campaign_id, templates: dict) -> dict:
