@@ -134,3 +134,42 @@ def test_hostile_form_values_get_a_message_never_a_500(signed_in, value):
     response = _post(client, "/webhooks", {"url": value, "events": ["*"]}, follow_redirects=True)
     assert response.status_code in (200, 400)
     assert "internal" not in response.get_data(as_text=True).lower()
+
+
+def test_settings_show_this_months_api_requests_and_the_plan_an_owner_changes(signed_in, app):
+    client, _, token = signed_in
+    api = app.test_client()
+    for _ in range(3):
+        assert api.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    page = client.get("/settings").get_data(as_text=True)
+    assert re.search(r'data-usage="api_requests">3<', page), "three API requests this month"
+    for _ in range(5):  # web page views are not API requests
+        client.get("/settings")
+    changed = _post(client, "/settings/plan", {"plan": "team"}, follow_redirects=True).get_data(as_text=True)
+    assert "The plan is now Team." in changed and re.search(r'data-usage="api_requests">3<', changed)
+    assert api.get("/api/v1/me", headers=bearer(token)).get_json()["plan"] == "team"
+
+
+def test_roles_change_and_a_team_keeps_an_owner(signed_in, app):
+    client, owner, _ = signed_in
+    member, _ = make_user(team=owner.team.name, role="member")
+    promoted = _post(client, f"/settings/members/{member.id}/role", {"role": "admin"}, follow_redirects=True)
+    assert f"{member.full_name} is now admin." in promoted.get_data(as_text=True)
+    alone = _post(client, f"/settings/members/{owner.id}/role", {"role": "member"}, follow_redirects=True)
+    assert "keeps at least one owner" in alone.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(owner), owner.id).team_role == "owner"
+
+
+def test_a_webhook_is_edited_from_its_page(signed_in, app):
+    client, _, token = signed_in
+    hook = app.test_client().post("/api/v1/webhooks", headers=bearer(token),
+                                  json={"url": "http://127.0.0.1:9/a", "events": ["*"]}).get_json()
+    saved = _post(client, f"/webhooks/{hook['id']}", {"url": "http://127.0.0.1:9/b", "description": "CRM",
+                                                      "events": ["lead.invited", "lead.messaged"]},
+                  follow_redirects=True)
+    assert "Saved." in saved.get_data(as_text=True)
+    shown = app.test_client().get(f"/api/v1/webhooks/{hook['id']}", headers=bearer(token)).get_json()
+    assert shown["url"] == "http://127.0.0.1:9/b" and shown["events"] == ["lead.invited", "lead.messaged"]
+    none = _post(client, f"/webhooks/{hook['id']}", {"url": "http://127.0.0.1:9/b"}, follow_redirects=True)
+    assert "subscribe to at least one event" in none.get_data(as_text=True)

@@ -28,10 +28,29 @@ def web_blueprint(name: str, url_prefix: str | None = None, public: bool = False
             return redirect(url_for("web_auth.sign_in", next=request.full_path if request.method == "GET" else None))
         return None
 
+    blueprint.after_request(_page_headers)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(CSRFError, _csrf_error)
     blueprint.register_error_handler(HTTPException, _http_error)
     return blueprint
+
+
+# Pages show secrets once (a new token, a webhook secret, a sign-in link): never cached, never framed, and the
+# one-time link in the address is never sent on as a Referer.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+}
+
+
+def _page_headers(response):
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def error_page(status: int, message: str):
