@@ -178,3 +178,23 @@ def test_only_an_owner_removes_an_owner(client, app):
     assert client.post(f"/settings/members/{member.id}/remove", data={"csrf_token": csrf}).status_code == 302
     assert db.session.get(User, member.id) is None
     assert db.session.get(User, owner.id) is not None
+
+
+def test_a_page_showing_a_new_token_is_never_cached_or_framed(client, app):
+    user, _ = _person()
+    _sign_in(client, user.email)
+    response = client.post(f"/settings/members/{user.id}/token", data={"csrf_token": _csrf(client, "/settings")})
+    assert response.status_code == 200 and 'id="new-token"' in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    signed = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": _csrf(client)})
+    cookie = signed.headers["Set-Cookie"]
+    assert cookie.startswith("socialscalr_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_secure_outside_tests():
+    from app import create_app
+
+    production = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert production.config["SESSION_COOKIE_SECURE"] is True
