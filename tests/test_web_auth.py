@@ -188,8 +188,8 @@ def test_a_page_showing_a_new_token_is_never_cached_or_framed(client, app):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    signed = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": _csrf(client)})
-    cookie = signed.headers["Set-Cookie"]
+    fresh = app.test_client()
+    cookie = _sign_in(fresh, user.email).headers["Set-Cookie"]
     assert cookie.startswith("socialscalr_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
