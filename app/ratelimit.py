@@ -19,6 +19,7 @@ import redis
 from flask import Flask, current_app, request
 from limits.storage import MemoryStorage
 
+from app import clock
 from app.auth import current_token
 from app.errors import ApiError
 
@@ -111,7 +112,7 @@ def _count_request():
         return
     limit = current_app.config["RATELIMIT_PER_MINUTE"]
     token = current_token() if request.path.startswith("/api/v1") else None
-    usage_key = _usage_key(token.team_id, datetime.now(UTC)) if token is not None else None
+    usage_key = _usage_key(token.team_id, clock.now().astimezone(UTC)) if token is not None else None
     count, reset_at = current_app.extensions[_EXTENSION].hit(rate_limit_key(), usage_key)
     # On the request, not on `g`: an app context (and its `g`) can outlive one request.
     request.environ[_WINDOW] = (limit, count, reset_at)
