@@ -71,8 +71,9 @@ API_BLUEPRINTS = (
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
-    from app import docs
+    from app import docs, web
 
     for module in API_BLUEPRINTS:
         api.register_blueprint(import_module(module).blueprint)
     app.register_blueprint(docs.blueprint)
+    web.init_app(app)

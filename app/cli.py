@@ -37,9 +37,15 @@ def users():
 @click.option("--plan", default=None, help="free | pro | team (for a new team)")
 @click.option("--keep-existing", is_flag=True,
               help="If the user exists already, leave it and its working token alone and say so (exit 0).")
+@click.option("--password", default=None, help="Set the web app password now instead of printing a one-time link.")
+@click.option("--base-url", envvar="PUBLIC_URL", default=None,
+              help="Where the web app is reached, for the link (PUBLIC_URL; default http://127.0.0.1:PORT).")
 @with_appcontext
-def create_user_command(email, full_name, team_name, role, plan, keep_existing):
-    """Create a user (and a new team unless --team) and print its API token on the last line."""
+def create_user_command(email, full_name, team_name, role, plan, keep_existing, password, base_url):
+    """Create a user (and a new team unless --team): a one-time set-password link for the web app (or --password),
+    and its API token on the last line."""
+    from app.extensions import db
+    from app.users.passwords import issue_link, set_password
     from app.users.service import create_user, find_user
 
     if keep_existing and (existing := find_user(email)) is not None:
@@ -53,8 +59,56 @@ def create_user_command(email, full_name, team_name, role, plan, keep_existing):
     except ApiError as error:
         _fail(error)
     click.echo(f"created {user.email} as {user.team_role} of team: {user.team.name}")
+    try:
+        if password is not None:
+            set_password(user, password)
+        else:
+            link = _set_password_url(issue_link(user), base_url)
+        db.session.commit()
+    except ApiError as error:
+        _fail(error)
+    if password is not None:
+        click.echo("web app password set: sign in at /login")
+    else:
+        click.echo(f"web app: set a password at {link} (works once, for 7 days)")
     click.echo("API token (shown only now; keep it):")
     click.echo(token)
+
+
+def _set_password_url(token: str, base_url: str | None) -> str:
+    import os
+
+    base = (base_url or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}").rstrip("/")
+    return f"{base}/set-password/{token}"
+
+
+@users.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="The new password; without it, a one-time link is printed instead.")
+@click.option("--base-url", envvar="PUBLIC_URL", default=None, help="Where the web app is reached, for the link.")
+@with_appcontext
+def set_password_command(email, password, base_url):
+    """Set a user's web app password (their web sessions end), or print a one-time link to set it."""
+    from app.extensions import db
+    from app.users.passwords import issue_link, set_password
+    from app.users.service import find_user
+
+    user = find_user(email)
+    if user is None:
+        _fail(ApiError(404, f"email: no user with email {email.strip().lower()}"))
+    try:
+        if password is not None:
+            set_password(user, password)
+        else:
+            link = _set_password_url(issue_link(user), base_url)
+        db.session.commit()
+    except ApiError as error:
+        _fail(error)
+    if password is not None:
+        click.echo(f"password set for {user.email}; their web sessions were signed out")
+    else:
+        click.echo(f"one-time link for {user.email} (works once, for 7 days):")
+        click.echo(link)
 
 
 @cli.group()
@@ -116,6 +170,8 @@ def serve_command(host, port, verbose):
     from worker.runner import start_embedded_worker
 
     app = current_app._get_current_object()
+    # The dev server speaks plain http: a Secure cookie would never come back, so nobody could sign in.
+    app.config["SESSION_COOKIE_SECURE"] = False
     rq_level = quiet_rq(verbose)
     if is_embedded():
         start_embedded_worker(app)

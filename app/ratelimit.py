@@ -13,11 +13,13 @@ Python work: see docs/benchmarks.md.)
 import logging
 import math
 import time
+from datetime import UTC, datetime
 
 import redis
 from flask import Flask, current_app, request
 from limits.storage import MemoryStorage
 
+from app import clock
 from app.auth import confirm_caller, tentative_caller
 from app.errors import ApiError
 from app.identity_cache import EPOCH_KEY, identity_cache
@@ -30,10 +32,13 @@ KEY_PREFIX = "socialscalr:budget:"
 REDIS_RETRY_SECONDS = 10
 # Unknown routes (404) and the HTML docs are not counted.
 EXEMPT_BLUEPRINTS = {"docs"}
+# Only API calls spend the budget: a person's web page views do not (sign-in has its own limit, `attempt`).
+COUNTED_PATH_PREFIX = "/api/v1"
 _WINDOW = "socialscalr.rate_limit_window"
 _EXTENSION = "socialscalr.budget"
-# Also answers the identity epoch (app.identity_cache), in the same round trip. A missing epoch (a new or
-# flushed Redis) is set to the server's time, which no earlier epoch can equal.
+# One round trip: the request's count in its window; the identity epoch (app.identity_cache), where a missing
+# one (a new or flushed Redis) is set to the server's time, which no earlier epoch can equal; and KEYS[3], when
+# given, the team's request count this month (Settings & billing).
 _COUNT_AND_TTL = """
 local count = redis.call("incr", KEYS[1])
 if count == 1 then
@@ -45,8 +50,22 @@ if not epoch then
     epoch = now[1] .. "." .. now[2]
     redis.call("set", KEYS[2], epoch)
 end
+if KEYS[3] and redis.call("incr", KEYS[3]) == 1 then
+    redis.call("expire", KEYS[3], ARGV[2])
+end
 return {count, redis.call("ttl", KEYS[1]), epoch}
 """
+USAGE_PREFIX = "socialscalr:usage:"
+USAGE_KEEP_SECONDS = 40 * 86400  # a month's count outlives the month long enough to be read at its end
+
+
+def _usage_key(team_id, moment: datetime) -> str:
+    return f"{team_id}:{moment:%Y-%m}"
+
+
+def monthly_requests(team_id, now: datetime) -> int:
+    """API requests the team's tokens made this calendar month (UTC); this process's count in embedded mode."""
+    return current_app.extensions[_EXTENSION].read(_usage_key(team_id, now.astimezone(UTC)))
 
 
 def rate_limit_key() -> str:
@@ -69,35 +88,57 @@ class Budget:
         self.memory = MemoryStorage()
         self.redis_down_until = 0.0
 
-    def hit(self, key: str) -> tuple[int, float, bytes | None]:
-        """Count one request; answer the count in the current window, when it ends (epoch seconds) and the
-        identity epoch (None when counted in memory)."""
+    def hit(self, key: str, usage_key: str | None = None,
+            window: int = WINDOW_SECONDS) -> tuple[int, float, bytes | None]:
+        """Count one request (and one for `usage_key`'s month); answer the count in the current window, when it
+        ends (epoch seconds) and the identity epoch (None when counted in memory)."""
         if self.redis is not None and time.monotonic() >= self.redis_down_until:
             try:
-                count, ttl, epoch = self.count_and_ttl(keys=[KEY_PREFIX + key, EPOCH_KEY], args=[WINDOW_SECONDS])
+                keys = [KEY_PREFIX + key, EPOCH_KEY] + ([USAGE_PREFIX + usage_key] if usage_key else [])
+                count, ttl, epoch = self.count_and_ttl(keys=keys, args=[window, USAGE_KEEP_SECONDS])
                 return int(count), time.time() + max(int(ttl), 0), epoch
             except redis.RedisError as error:
                 log.warning("rate limit: Redis did not answer (%s); counting in memory for %d s",
                             error, REDIS_RETRY_SECONDS)
                 self.redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
                 identity_cache().forget_all()
-        count = self.memory.incr(key, WINDOW_SECONDS)
+        if usage_key:
+            self.memory.incr(USAGE_PREFIX + usage_key, USAGE_KEEP_SECONDS)
+        count = self.memory.incr(key, window)
         return count, self.memory.get_expiry(key), None
+
+    def read(self, usage_key: str) -> int:
+        if self.redis is not None:
+            try:
+                return int(self.redis.get(USAGE_PREFIX + usage_key) or 0)
+            except redis.RedisError:
+                pass
+        return self.memory.get(USAGE_PREFIX + usage_key)
 
 
 def _count_request():
     if request.endpoint is None or request.blueprint in EXEMPT_BLUEPRINTS:
         return
+    if not request.path.startswith(COUNTED_PATH_PREFIX):
+        return
     limit = current_app.config["RATELIMIT_PER_MINUTE"]
-    count, reset_at, identity_epoch = current_app.extensions[_EXTENSION].hit(rate_limit_key())
-    if request.path.startswith("/api/v1"):
-        confirm_caller(identity_epoch)
+    token = tentative_caller()
+    usage_key = _usage_key(token.team_id, clock.now().astimezone(UTC)) if token is not None else None
+    count, reset_at, identity_epoch = current_app.extensions[_EXTENSION].hit(rate_limit_key(), usage_key)
+    confirm_caller(identity_epoch)
     # On the request, not on `g`: an app context (and its `g`) can outlive one request.
     request.environ[_WINDOW] = (limit, count, reset_at)
     if count > limit:
         retry_after = max(1, math.ceil(reset_at - time.time()))
         raise ApiError(429, f"rate limit exceeded ({limit} per 1 minute); retry after the Retry-After seconds",
                        headers={"Retry-After": str(retry_after)})
+
+
+def attempt(key: str, limit: int, window: int = WINDOW_SECONDS) -> bool:
+    """Count one attempt of something limited per key (sign-in per address, per account) in the shared budget
+    store; False once more than `limit` were made in the window."""
+    count, _, _ = current_app.extensions[_EXTENSION].hit(key, window=window)
+    return count <= limit
 
 
 def _add_headers(response):

@@ -7,12 +7,12 @@ heartbeat answered. A team with a single account may leave it out.
 """
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
-from app.caps.pauses import invites_paused
+from app.caps.pauses import invites_paused, pause_invites_by_person, paused_by_linkedin
 from app.caps.policy import DEFAULT_GAP_MINUTES, DEFAULT_WORKING_HOURS, account_policy
 from app.caps.usage import effective_limits, remaining_capacity, used_today_and_week
 from app.engine.assignment import default_account_id, make_default
@@ -134,6 +134,35 @@ def update_account(team_id: uuid.UUID, account_id, changes: dict, now: datetime)
         raise ApiError(400, "isDefault: a team always has a default account; make another account the default")
     if (account.timezone, account.settings or {}) != before:
         withdraw_account_actions(account.id, now)
+    db.session.flush()
+    return _describe(account, now)
+
+
+# "Until I resume" is stored as a pause this long: the column keeps meaning "invites wait until then".
+INDEFINITE_PAUSE = timedelta(days=3650)
+PAUSE_MAX = timedelta(days=365)
+
+
+def pause_invites(team_id: uuid.UUID, account_id, until: datetime | None, who: str, reason: str | None,
+                  now: datetime) -> LinkedInAccount:
+    """A person stops the account's invites (until a time, or until resumed). Invites planned and not started are
+    withdrawn; leasing offers none while the pause holds (`app.actions.service.lease_actions`)."""
+    account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account", for_update=True)
+    if until is not None and not now < until <= now + PAUSE_MAX:
+        raise ApiError(400, "until: must be in the future and within a year (or leave it empty: until resumed)")
+    pause_invites_by_person(account, until or now + INDEFINITE_PAUSE, who, (reason or "no reason given").strip())
+    withdraw_account_actions(account.id, now, "the account's invites were paused")
+    db.session.flush()
+    return _describe(account, now)
+
+
+def resume_invites(team_id: uuid.UUID, account_id, now: datetime) -> LinkedInAccount:
+    """End a person's pause at once. A pause LinkedIn imposed (it refused for a limit) is not ended early."""
+    account = get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account", for_update=True)
+    if paused_by_linkedin(account, now):
+        raise ApiError(409, "LinkedIn refused an invite for a limit: invites resume by themselves when the window "
+                            "has passed; resuming earlier risks a restriction of the LinkedIn account")
+    account.invites_paused_until = account.pause_reason = None
     db.session.flush()
     return _describe(account, now)
 

@@ -5,14 +5,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.caps.policy import account_policy
-from app.caps.usage import acceptance_rate, remaining_capacity
+from app.caps.policy import DEFAULT_LIMITS, account_policy, campaign_cap
+from app.caps.usage import COUNTED_ACTION_STATUSES, acceptance_rate, remaining_capacity
 from app.engine.assignment import campaign_account_id
 from app.extensions import db
 from app.models import Action, ArchivedAction, Lead, LinkedInAccount, Post
 from app.scoping import get_for_team, team_select
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
+# The funnel's stages in order: a lead's status only moves forward along them.
+FUNNEL = ("queued", "invited", "connected", "messaged", "replied")
+CHART_DAYS = 30
 SERIES = ("invites", "acceptances", "messages", "replies", "postsPublished")
 
 
@@ -63,6 +66,49 @@ def campaign_analytics(campaign, now: datetime) -> dict:
     }
 
 
+def funnel(lead_counts: dict) -> dict:
+    """Leads at or past each stage (from the counts by status), and the rates between stages.
+
+    A lead that replied after connecting without a message counts as past `messaged` too."""
+    reached, running = {}, 0
+    for stage in reversed(FUNNEL):
+        running += lead_counts.get(stage, 0)
+        reached[stage] = running
+    return {"stages": [(stage, reached[stage]) for stage in FUNNEL],
+            "acceptanceRate": _rate(reached["connected"], reached["invited"]),
+            "replyRate": _rate(reached["replied"], reached["connected"])}
+
+
+def actions_per_day(campaign, now: datetime, days: int = CHART_DAYS) -> dict:
+    """Invites and messages of the campaign per day (the account's local days, as the caps count them: planned,
+    under way or done, by due day) over the last `days`, and the campaign's daily caps in force now."""
+    account_id = campaign_account_id(campaign)
+    account = get_for_team(LinkedInAccount, campaign.team_id, account_id, "account") if account_id else None
+    policy = account_policy(account, now) if account is not None else None
+    zone = policy.zone if policy else now.tzinfo
+    first_day = (now.astimezone(zone) - timedelta(days=days - 1)).date()
+    start = datetime.combine(first_day, datetime.min.time(), zone)
+    kinds = ("invite", "message")
+    rows = list(db.session.execute(
+        select(Action.type, Action.due_at).where(Action.campaign_id == campaign.id, Action.type.in_(kinds),
+                                                 Action.status.in_(COUNTED_ACTION_STATUSES), Action.due_at >= start)
+    ))
+    rows += db.session.execute(  # done actions older than a week live in the archive
+        team_select(ArchivedAction, campaign.team_id, ArchivedAction.type, ArchivedAction.due_at).where(
+            ArchivedAction.type.in_(kinds), ArchivedAction.completed_at >= start,
+            ArchivedAction.campaign_id == campaign.id, ArchivedAction.status == "done", ArchivedAction.due_at >= start)
+    ).all()
+    counts: Counter = Counter((kind, due.astimezone(zone).date()) for kind, due in rows)
+    daily = [{"date": first_day + timedelta(days=offset),
+              "invites": counts[("invite", first_day + timedelta(days=offset))],
+              "messages": counts[("message", first_day + timedelta(days=offset))]} for offset in range(days)]
+    settings = campaign.settings or {}
+    invites_cap = policy.invites_per_day if policy else DEFAULT_LIMITS["invitesPerDay"]
+    messages_cap = policy.messages_per_day if policy else DEFAULT_LIMITS["messagesPerDay"]
+    return {"daily": daily, "caps": {"invites": campaign_cap(settings, "invitesPerDay", invites_cap),
+                                     "messages": campaign_cap(settings, "messagesPerDay", messages_cap)}}
+
+
 def _per_day(statement, column, start: datetime) -> dict[date, int]:
     rows = db.session.execute(statement.where(column >= start)).scalars().all()
     counts: dict[date, int] = {}
@@ -97,4 +143,4 @@ def overview(team_id, period: str, now: datetime) -> dict:
             "daily": daily}
 
 
-__all__ = ["PERIODS", "campaign_analytics", "overview"]
+__all__ = ["FUNNEL", "PERIODS", "actions_per_day", "campaign_analytics", "funnel", "overview"]

@@ -173,6 +173,9 @@ def _rendered(template: str | None, values: dict):
 def preview(team_id, campaign_id, data: dict) -> dict:
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign")
     templates = campaign.templates or {}
+    if data.get("templates") is not None:  # unsaved text being edited (the web app's live preview)
+        templates = data["templates"]
+        validate_templates(templates)
     if data.get("sample") is not None:
         subjects = [(None, None, data["sample"])]
     else:

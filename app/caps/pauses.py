@@ -10,6 +10,8 @@ from app.models import LinkedInAccount
 
 # Error codes the extension reports when LinkedIn itself refused for a limit.
 LIMIT_ERRORS = ("daily_invite_limit", "weekly_invite_limit")
+LINKEDIN_PAUSE_PREFIX = "LinkedIn refused an invite: "
+MANUAL_PAUSE_PREFIX = "Paused by "
 
 
 def invites_paused(account, now: datetime) -> bool:
@@ -30,5 +32,17 @@ def pause_invites_for_limit(account_id, error_code: str, now: datetime) -> Linke
         until = account_policy(account, now).day_window(now)[1]
     if not account.invites_paused_until or account.invites_paused_until < until:
         account.invites_paused_until = until
-        account.pause_reason = f"LinkedIn refused an invite: {error_code}"
+        account.pause_reason = LINKEDIN_PAUSE_PREFIX + error_code
     return account
+
+
+def pause_invites_by_person(account: LinkedInAccount, until: datetime, who: str, reason: str) -> None:
+    """A person pauses the (locked) account's invites until `until`; a longer pause already in force holds."""
+    if account.invites_paused_until and account.invites_paused_until > until:
+        return
+    account.invites_paused_until = until
+    account.pause_reason = f"{MANUAL_PAUSE_PREFIX}{who}: {reason}"[:300]
+
+
+def paused_by_linkedin(account, now: datetime) -> bool:
+    return invites_paused(account, now) and (account.pause_reason or "").startswith(LINKEDIN_PAUSE_PREFIX)

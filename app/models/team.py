@@ -27,6 +27,8 @@ class User(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     team_role: Mapped[str] = mapped_column(String(20), default="member")
+    # werkzeug's scrypt hash; None until the user sets a password (web sign-in refused until then).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
     team: Mapped[Team] = relationship(lazy="joined")
 

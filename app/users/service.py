@@ -12,15 +12,20 @@ from app.tokens import issue_token, rotate_token
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def check_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise ApiError(400, f"email: '{email[:100]}' is not an email address")
+    return email
+
+
 def create_user(email: str, full_name: str, team_name: str | None = None, role: str | None = None,
                 plan: str | None = None) -> tuple[User, str]:
     """Create a user, and its team unless `team_name` names an existing one; return (user, token).
 
     Joining an existing team makes a member by default; a new team's first user is its owner.
     """
-    email = email.strip().lower()
-    if not _EMAIL.match(email):
-        raise ApiError(400, f"email: '{email}' is not an email address")
+    email = check_email(email)
     if not full_name.strip():
         raise ApiError(400, "name: must not be empty")
     if role is not None and role not in ROLES:
