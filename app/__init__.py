@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, ratelimit, request_id, sqlite_guarantees  # noqa: F401
+from app import auth, content_type, idempotency, models, ratelimit, request_id, sqlite_guarantees, suppression  # noqa: F401
 from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
 from app.errors import register_error_handlers
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():  # before any connection is made: every SQLite connection gets the guarantees
         for engine in db.engines.values():
             sqlite_guarantees.install(engine)
+            suppression.install(engine)
             ping_when_idle(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     # After-request hooks run last-registered first: this one runs after the budget has added its headers.
@@ -54,6 +55,7 @@ API_BLUEPRINTS = (
     "app.webhooks.views",
     "app.analytics.views",
     "app.accounts.views",
+    "app.privacy.views",
     "extension_bridge.views",
 )
 
