@@ -14,7 +14,7 @@ from tests.test_webhook_helpers import register, run_worker, serve_receiver
 
 SLUG = "zelda-quartermaine-7"
 NAME = "Zelda Quartermaine"
-TRACES = (SLUG, NAME, "Quartermaine")
+TRACES = (SLUG, NAME, "Zelda", "Quartermaine", "zq@example.com")
 
 
 @pytest.fixture
