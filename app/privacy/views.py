@@ -6,6 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from app import clock
+from app.common.schemas import ErrorSchema
 from app.content_type import accepts_multipart
 from app.extensions import db
 from app.privacy import do_not_contact, erasure
@@ -59,6 +60,7 @@ def import_do_not_contact(files):
 @blueprint.delete("/do-not-contact")
 @blueprint.arguments(ProfileUrlQuerySchema, location="query")
 @blueprint.response(204)
+@blueprint.alt_response(404, schema=ErrorSchema, description="The person is not on the list")
 def remove_do_not_contact(query):
     """Take a person off the list: campaigns may contact them again."""
     do_not_contact.remove_url(g.team_id, query["profileUrl"])
