@@ -31,10 +31,7 @@ def list_entries(team_id: uuid.UUID, limit: int, offset: int) -> dict:
 def add_urls(team_id: uuid.UUID, urls: list[str], source: str, reason: str | None, now: datetime,
              field_name: str = "profileUrls") -> dict:
     normalized = [normalize_profile_url(url, f"{field_name}.{index}") for index, url in enumerate(urls)]
-    return _listed_answer(normalized, put_on_list(team_id, normalized, source, reason, now))
-
-
-def _listed_answer(normalized: list[str], listed) -> dict:
+    listed = put_on_list(team_id, normalized, source, reason, now)
     unique = list(dict.fromkeys(normalized))
     return {"added": len(listed.added), "alreadyListed": len(unique) - len(listed.added),
             "leadsEnded": listed.leads_ended, "actionsCancelled": listed.actions_cancelled, "profileUrls": unique}

@@ -22,7 +22,6 @@ from app.extensions import db
 from app.models import Action, ArchivedAction, IdempotencyKey, Lead, WebhookDelivery, WebhookEvent
 from app.scoping import team_select
 
-ERASED_ERROR = "the person's data was erased"
 # What an event keeps when the person was its subject: never personal, and what counts are made of.
 KEPT_EVENT_KEYS = ("campaignId", "actionId", "postId", "commentId", "count", "occurredAt")
 _ERASED = {"erased": True}
