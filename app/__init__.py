@@ -13,6 +13,7 @@ from app import (  # noqa: F401
     ratelimit,
     request_id,
     sqlite_guarantees,
+    suppression,
 )
 from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():  # before any connection is made: every SQLite connection gets the guarantees
         for engine in db.engines.values():
             sqlite_guarantees.install(engine)
+            suppression.install(engine)
             ping_when_idle(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
     # After-request hooks run last-registered first: this one runs after the budget has added its headers.
@@ -64,6 +66,7 @@ API_BLUEPRINTS = (
     "app.webhooks.views",
     "app.analytics.views",
     "app.accounts.views",
+    "app.privacy.views",
     "extension_bridge.views",
 )
 

@@ -10,6 +10,20 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Defaults of the retention settings (days, or hours for idempotency keys).
+RETENTION_DEFAULTS = {"RETENTION_WEBHOOK_EVENTS_DAYS": 30, "RETENTION_ACTIONS_DAYS": 365,
+                      "RETENTION_IDEMPOTENCY_HOURS": 24}
+
+
+def _positive(env, key: str, default: int) -> int:
+    text = (env.get(key) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{key}: must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def settings_from_environment(instance_path: str) -> dict:
     load_dotenv(override=False)
     env = os.environ
@@ -25,6 +39,8 @@ def settings_from_environment(instance_path: str) -> dict:
         # How long a process may remember who a token belongs to (app.identity_cache); 0 turns it off.
         "IDENTITY_CACHE_SECONDS": float(env.get("IDENTITY_CACHE_SECONDS") or 10),
         "WEBHOOKS_ALLOW_PRIVATE": _flag(env.get("WEBHOOKS_ALLOW_PRIVATE")),
+        # How long records are kept (app/privacy/retention.py; docs/privacy.md).
+        **{key: _positive(env, key, default) for key, default in RETENTION_DEFAULTS.items()},
         # Bodies above this are refused with 413 before they are read.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "API_TITLE": "SocialScalr API",

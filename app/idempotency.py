@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on every POST: the first answer is stored and replayed for 24 hours.
+"""`Idempotency-Key` on every POST: the first answer is stored and replayed for 24 hours (RETENTION_IDEMPOTENCY_HOURS).
 
 Keys are per user (a teammate's same key is another key). The same key with the same request
 (method, path, query and body bytes) replays the stored status and body without running the view
@@ -9,14 +9,14 @@ whose request never finished (the process died) is released after IN_FLIGHT_TIME
 An answer holding a secret (a top-level `token` or `secret`: a new API token, a webhook signing
 secret) is never stored, since secrets are otherwise kept only as digests or in their own table: a
 replay of it answers 409 saying the first request succeeded and its secret was shown only once.
-Expired keys are deleted by a periodic job (`purge_expired_keys`).
+Expired keys are deleted by the retention job (`purge_expired_keys`, app/privacy/retention.py).
 """
 
 import hashlib
 import json
 from datetime import timedelta
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -26,7 +26,7 @@ from app.models import IdempotencyKey
 from app.models.types import new_id, utcnow
 
 HEADER = "Idempotency-Key"
-KEEP_FOR = timedelta(hours=24)
+KEEP_FOR_HOURS = 24
 IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
 SECRET_FIELDS = ("token", "secret")
 
@@ -60,7 +60,7 @@ def _claim(team_id, user_id, key: str, request_digest: str) -> bool:
     taken = db.session.execute(
         update(IdempotencyKey)
         .where(_owned(team_id, user_id, key),
-               (IdempotencyKey.created_at < now - KEEP_FOR)
+               (IdempotencyKey.created_at < now - keep_for())
                | (IdempotencyKey.status_code.is_(None) & (IdempotencyKey.updated_at < now - IN_FLIGHT_TIMEOUT)))
         .values(request_digest=request_digest, status_code=None, response_body=None, answer_withheld=False,
                 created_at=now, updated_at=now)
@@ -69,9 +69,15 @@ def _claim(team_id, user_id, key: str, request_digest: str) -> bool:
     return taken is not None
 
 
-def purge_expired_keys(now=None) -> int:
-    """Delete every key older than KEEP_FOR (run periodically); returns how many."""
-    deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < (now or utcnow()) - KEEP_FOR))
+def keep_for() -> timedelta:
+    """How long an answer is replayed and its key kept (RETENTION_IDEMPOTENCY_HOURS, at least a day by default)."""
+    return timedelta(hours=int(current_app.config.get("RETENTION_IDEMPOTENCY_HOURS") or KEEP_FOR_HOURS))
+
+
+def purge_expired_keys(now=None, kept_for: timedelta | None = None) -> int:
+    """Delete every key older than its retention (run periodically by the retention job); returns how many."""
+    cutoff = (now or utcnow()) - (kept_for or keep_for())
+    deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     db.session.commit()
     return deleted.rowcount or 0
 

@@ -5,13 +5,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from app.common.casing import CamelOrSnakeSchema
 from app.common.fields import TrimmedString, UtcDateTime
 from app.errors import ApiError
+from app.leads.schemas import RefusedLeadSchema
 from app.leads.service import MAX_BULK_LEADS
 from app.models import ACTION_TYPES
 from extension_bridge.hostile import ScrapedText
 
 MAX_DETAILS_KEYS = 20
 MAX_DETAIL_LENGTH = 2000
-OBSERVATION_TYPES = ("invite_accepted", "reply_received", "profile_updated")
+OBSERVATION_TYPES = ("invite_accepted", "reply_received", "profile_updated", "opted_out")
 
 
 class LinkedInAccountInputSchema(CamelOrSnakeSchema):
@@ -85,6 +86,8 @@ class ScrapedLeadsAnswerSchema(Schema):
     campaignId = fields.UUID()
     added = fields.Integer()
     duplicates = fields.Integer()
+    refused = fields.Integer(metadata={"description": "people on the team's do-not-contact list, not added"})
+    refusedLeads = fields.List(fields.Nested(RefusedLeadSchema), metadata={"description": "each one, and why"})
 
 
 class PollQuerySchema(CamelOrSnakeSchema):

@@ -60,7 +60,8 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
             "occurredAt": utc_iso(clock.now()),
         })
     db.session.commit()
-    return {"campaignId": body["campaignId"], "added": len(added.created), "duplicates": added.duplicates}
+    return {"campaignId": body["campaignId"], "added": len(added.created), "duplicates": added.duplicates,
+            "refused": len(added.refused), "refusedLeads": added.refused}
 
 
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:

@@ -111,10 +111,10 @@ def test_a_webhook_secret_is_never_stored_and_a_retry_creates_nothing(client, au
 
 
 def test_expired_keys_are_purged_by_a_periodic_job(client, auth, user_and_token):
-    from worker.maintenance_jobs import purge_idempotency_keys
+    from worker.maintenance_jobs import apply_retention
     from worker.periodic import registered_jobs
 
-    assert any(job.func is purge_idempotency_keys for job in registered_jobs())
+    assert any(job.func is apply_retention for job in registered_jobs())
     user, _ = user_and_token
     assert client.post("/api/v1/campaigns", json={"name": "Fresh"},
                        headers={**auth, "Idempotency-Key": "fresh"}).status_code == 201
@@ -123,5 +123,5 @@ def test_expired_keys_are_purged_by_a_periodic_job(client, auth, user_and_token)
                                   status_code=201, response_body="{}", created_at=now - timedelta(hours=25),
                                   updated_at=now - timedelta(hours=25)))
     db.session.commit()
-    assert purge_idempotency_keys() == 1
+    assert apply_retention()["idempotencyKeys"] == 1
     assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["fresh"]

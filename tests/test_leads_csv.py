@@ -63,7 +63,7 @@ def test_export_guards_formulas_and_round_trips(client, auth):
     assert next(row for row in rows if row["name"] == "Plain Person")["title"] == "Line1\nLine2"
     other = new_campaign(client, auth, "copy")
     imported = upload(client, auth, other, text).get_json()
-    assert imported == {"created": 2, "duplicates": 0, "failed": 0, "errors": []}
+    assert imported == {"created": 2, "duplicates": 0, "refused": 0, "refusedLeads": [], "failed": 0, "errors": []}
     copies = {lead["profileUrl"]: lead for lead in
               client.get(f"/api/v1/leads?campaignId={other}", headers=auth).get_json()["leads"]}
     original = {lead["profileUrl"]: lead for lead in

@@ -35,6 +35,7 @@ class Receiver:
         self.default_status: dict[str, int] = {}
         self.reply_headers: dict[str, dict] = {}
         self.reply_bodies: dict[str, bytes] = {}
+        self.echo_paths: set[str] = set()  # these answer with the body they were sent
         self.held_paths: set[str] = set()
         self.delays: dict[str, float] = {}
         self.in_flight = 0
@@ -66,7 +67,8 @@ class Receiver:
                     receiver.release.wait(60)
                 if self.path in receiver.delays:
                     time.sleep(receiver.delays[self.path])
-                reply = receiver.reply_bodies.get(self.path, b"ok" if status < 300 else b"nope")
+                reply = raw if self.path in receiver.echo_paths else \
+                    receiver.reply_bodies.get(self.path, b"ok" if status < 300 else b"nope")
                 try:
                     self.send_response(status)
                     for name, value in receiver.reply_headers.get(self.path, {}).items():

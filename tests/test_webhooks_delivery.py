@@ -234,7 +234,10 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker_until_its_claim_lapse
 
 
 def test_events_and_their_log_are_pruned_after_the_retention_period(app, client, auth, user_and_token, receiver):
-    from worker.webhook_jobs import prune
+    from worker.maintenance_jobs import apply_retention
+
+    def prune():
+        return {"deleted": apply_retention()["webhookEvents"]}
 
     hook = register(client, auth, receiver.url())
     emit_committed(user_and_token[0].team_id)

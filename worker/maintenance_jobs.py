@@ -1,10 +1,12 @@
 """Housekeeping jobs (engine queue): tables that only need old rows removed."""
 
-from app.idempotency import purge_expired_keys
-from worker.context import with_app_context
+from app import clock
+from app.privacy.retention import apply_retention as apply_retention_windows
+from worker.context import current_app, with_app_context
 
 
 @with_app_context
-def purge_idempotency_keys() -> int:
-    """Idempotency keys are kept 24 hours; without this, keys no one reuses would stay forever."""
-    return purge_expired_keys()
+def apply_retention() -> dict:
+    """Hourly: webhook events and deliveries, archived actions and idempotency keys past their retention
+    (RETENTION_* settings) are deleted."""
+    return apply_retention_windows(current_app.config, clock.now())

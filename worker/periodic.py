@@ -50,8 +50,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.expire_action_leases, ENGINE_QUEUE, every_seconds=60),
         PeriodicJob(engine_jobs.archive_actions, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
-        PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
-        PeriodicJob(maintenance_jobs.purge_idempotency_keys, ENGINE_QUEUE, every_seconds=3600),
+        PeriodicJob(maintenance_jobs.apply_retention, ENGINE_QUEUE, every_seconds=3600),
     ]
 
 

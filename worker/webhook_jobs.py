@@ -83,19 +83,6 @@ def sweep() -> dict:
     return {"relayed": relayed_total, "woken": wake_due_endpoints(endpoints_with_due_deliveries())}
 
 
-@_webhook_job
-def prune() -> dict:
-    """Hourly: delete events (and their deliveries) past the retention period."""
-    from app.webhooks.relay import PRUNE_BATCH, prune_old_events
-
-    deleted = 0
-    while True:
-        batch = prune_old_events()
-        deleted += batch
-        if batch < PRUNE_BATCH:
-            return {"deleted": deleted}
-
-
 def wake_due_endpoints(endpoint_ids) -> int:
     from app.webhooks.wakeups import wake_delivery
 

@@ -30,6 +30,7 @@ from app.errors import ApiError, conflict
 from app.extensions import db
 from app.models import ACTION_TYPES, Action, LinkedInAccount
 from app.scoping import get_for_team, team_select
+from app.suppression import lead_id_is_listed
 
 DEFAULT_LEASE = timedelta(minutes=10)
 MAX_LEASES = 3
@@ -88,6 +89,9 @@ def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, n
     # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
     verify = and_(Action.status.in_(("started", "unknown")),
                   or_(lease_ended, and_(Action.status == "unknown", Action.lease_expires_at.is_(None))))
+    # Nothing is offered for a person on the do-not-contact list (a verify step still is: it only checks LinkedIn).
+    allowed = or_(Action.lead_id.is_(None), ~lead_id_is_listed(Action.lead_id))
+    pending, lapsed = and_(pending, allowed), and_(lapsed, allowed)
     unpaced = Action.type.not_in(PACED_ACTION_TYPES)
     candidates = [_candidates(account, 0, verify, limit), _candidates(account, 1, and_(pending, unpaced), limit),
                   _candidates(account, 1, and_(lapsed, unpaced), limit)]

@@ -13,11 +13,12 @@ from app.models import Action, Lead
 from app.scoping import get_for_team
 
 
-def set_status(lead: Lead, status: str, now: datetime) -> None:
-    """The lead is now `status` because a person said so: whatever was planned for its old status is cancelled
-    (pending or leased: the extension gets 409 if it tries), and its next step is planned from the new one."""
-    cancel_actions_of_leads([lead.id], f"the lead was set to {status} by hand", now)
-    lead.status, lead.status_reason = status, "set through the API"
+def set_status(lead: Lead, status: str, now: datetime, reason: str | None = None) -> None:
+    """The lead is now `status` because a person said so (`reason`: why, when not a plain API edit): whatever was
+    planned for its old status is cancelled (pending or leased: the extension gets 409 if it tries), and its next
+    step is planned from the new one."""
+    cancel_actions_of_leads([lead.id], reason or f"the lead was set to {status} by hand", now)
+    lead.status, lead.status_reason = status, reason or "set through the API"
     if status == "invited":
         lead.invited_at = now
     elif status == "connected":

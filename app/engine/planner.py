@@ -28,6 +28,7 @@ from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
 from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
+from app.suppression import LISTED_REASON, listed_pairs
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,12 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
         return 0, 0
     team_ids, urls = {row.team_id for row in rows}, {row.profile_url for row in rows}
     busy, history = _profiles_in_progress(team_ids, urls), _earlier_contacts(team_ids, urls)
+    listed = listed_pairs((row.team_id, row.profile_url) for row in rows)
     by_verdict: dict[str | None, list] = defaultdict(list)
     already_connected = []
     for row in rows:
-        reason = targeting_verdict(row.targeting, row.title)
+        reason = LISTED_REASON if (row.team_id, row.profile_url) in listed else None
+        reason = reason or targeting_verdict(row.targeting, row.title)
         owner = busy.get((row.team_id, row.profile_url))
         if reason is None and owner is not None and owner != row.campaign_id:
             reason = f"already being contacted by campaign {owner}"

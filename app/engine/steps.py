@@ -14,6 +14,7 @@ from app.caps.usage import acceptance_rate, count_actions
 from app.engine.sequence import next_message_template
 from app.extensions import db
 from app.models import Lead
+from app.suppression import lead_is_listed
 from app.templating import lead_values, render
 
 WITHDRAW_BATCH = 200
@@ -30,7 +31,7 @@ def _worked_by(account, campaign_ids, inviting_ids):
 def _due_leads(condition, statuses, now: datetime, limit: int):
     return db.session.scalars(
         select(Lead)
-        .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now)
+        .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now, ~lead_is_listed(Lead))
         .order_by(Lead.next_step_at, Lead.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

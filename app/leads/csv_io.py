@@ -27,7 +27,7 @@ EXPORT_COLUMNS = ["id", "campaignId", "name", "firstName", "lastName", "profileU
 _key = loose_key
 
 
-def _unguard(value: str) -> str:
+def unguard(value: str) -> str:
     if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
         return value[1:]
     return value
@@ -38,14 +38,14 @@ def guard(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _decode(raw: bytes) -> str:
+def decode_csv(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(400, "file: must be UTF-8 encoded CSV") from None
 
 
-def _reader(text: str):
+def csv_reader(text: str):
     header_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=header_line.count)
     return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
@@ -54,7 +54,7 @@ def _reader(text: str):
 def _row_to_lead(header: list[tuple[str, str]], cells: list[str]) -> dict:
     lead, custom = {}, {}
     for (original, field), value in zip(header, cells, strict=False):
-        value = _unguard(value).strip()
+        value = unguard(value).strip()
         if not value or field == "-":
             continue
         if field == "tags":
@@ -70,7 +70,7 @@ def _row_to_lead(header: list[tuple[str, str]], cells: list[str]) -> dict:
 
 def import_csv(team_id, campaign_id, raw: bytes) -> dict:
     campaign = get_for_team(Campaign, team_id, campaign_id, "campaign")
-    rows = _reader(_decode(raw))
+    rows = csv_reader(decode_csv(raw))
     try:
         header_cells = next(rows)
     except StopIteration:
@@ -102,7 +102,8 @@ def import_csv(team_id, campaign_id, raw: bytes) -> dict:
     except csv.Error as error:
         raise ApiError(400, f"file: not readable as CSV ({error})") from None
     added = insert_valid_leads(team_id, campaign, valid)
-    return {"created": len(added.created), "duplicates": added.duplicates, "failed": len(errors),
+    return {"created": len(added.created), "duplicates": added.duplicates, "refused": len(added.refused),
+            "refusedLeads": added.refused, "failed": len(errors),
             "errors": errors[:MAX_REPORTED_ERRORS]}
 
 

@@ -185,12 +185,26 @@ class BulkLeadsSchema(CamelOrSnakeSchema):
     leads = fields.List(UncheckedNested(LeadInputSchema), required=True, metadata={"maxItems": MAX_BULK_LEADS})
 
 
+class RefusedLeadSchema(Schema):
+    class Meta:
+        ordered = True
+
+    profileUrl = fields.String(metadata={"description": "normalised"})
+    reason = fields.String(metadata={"example": "on the team's do-not-contact list"})
+
+
+def _refusal_fields():
+    return (fields.Integer(metadata={"description": "leads not added because the person must not be contacted"}),
+            fields.List(fields.Nested(RefusedLeadSchema), metadata={"description": "each person refused, and why"}))
+
+
 class BulkLeadsResultSchema(Schema):
     class Meta:
         ordered = True
 
     created = fields.Integer()
     duplicates = fields.Integer()
+    refused, refusedLeads = _refusal_fields()
     extraFields = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "each field sent that is not a lead field -> where it was kept: a lead field for a known "
                        "spelling (`job_title` -> `title`), else `customFields.<name>`"})
@@ -309,5 +323,6 @@ class ImportResultSchema(Schema):
 
     created = fields.Integer()
     duplicates = fields.Integer()
+    refused, refusedLeads = _refusal_fields()
     failed = fields.Integer()
     errors = fields.List(fields.Nested(ImportRowErrorSchema))

@@ -4,25 +4,22 @@
 never commits, so its caller can emit a webhook event in the same transaction.
 """
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urlsplit
 
 from marshmallow import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.common.profile_url import normalize_profile_url
 from app.errors import ApiError
 from app.errors import validation_message as _message
 from app.extensions import db
 from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
 from app.scoping import get_for_team, team_select
+from app.suppression import LISTED_REASON, listed_urls
 from app.templating import split_name
 
-CANONICAL_PREFIX = "https://www.linkedin.com/in/"
-_HOST = re.compile(r"^(?:[a-z]{2,3}\.)?linkedin\.com$")
-_SLUG_MAX = 100
 MAX_BULK_LEADS = 1000
 
 
@@ -30,33 +27,8 @@ MAX_BULK_LEADS = 1000
 class AddedLeads:
     created: list[Lead] = field(default_factory=list)
     duplicates: int = 0
-
-
-def normalize_profile_url(url: str, field_name: str = "profileUrl") -> str:
-    """One canonical spelling per LinkedIn profile: `https://www.linkedin.com/in/<slug-lowercased>/`."""
-    problem = ApiError(400, f"{field_name}: not a LinkedIn profile URL (expected https://www.linkedin.com/in/<name>/)")
-    text = (url or "").strip()
-    if not text or len(text) > 2000 or any(ord(ch) < 33 for ch in text):
-        raise problem
-    if "://" not in text:
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise problem from None
-    if parts.scheme.lower() not in ("http", "https") or parts.username or parts.password or port:
-        raise problem
-    host = (parts.hostname or "").lower()
-    if not _HOST.match(host) and host != "www.linkedin.com":
-        raise problem
-    segments = [segment for segment in parts.path.split("/") if segment]
-    if len(segments) < 2 or segments[0].lower() != "in":
-        raise problem
-    slug = unquote(segments[1]).strip().lower()
-    if not slug or len(slug) > _SLUG_MAX or any(ch in slug for ch in "/?#%\\") or any(ord(ch) < 33 for ch in slug):
-        raise problem
-    return CANONICAL_PREFIX + quote(slug, safe="-_.~") + "/"
+    # Not added, and why: {"profileUrl", "reason"} per person (the do-not-contact list).
+    refused: list[dict] = field(default_factory=list)
 
 
 def validated_leads(items: list, field_prefix: str = "leads") -> list[dict]:
@@ -115,15 +87,19 @@ def add_leads(team_id: uuid.UUID, campaign_id, leads: list[dict], field_prefix: 
 
 
 def insert_valid_leads(team_id, campaign: Campaign, valid: list[dict]) -> AddedLeads:
+    """Insert the new leads; a person on the team's do-not-contact list is refused (named in the answer)."""
     now = utcnow()
     unique: dict[str, dict] = {}
     for data in valid:
         unique.setdefault(data["profileUrl"], data)
-    rows = [_row(team_id, campaign.id, unique[url], now) for url in sorted(unique)]
+    listed = listed_urls(team_id, unique)
+    refused = [{"profileUrl": url, "reason": LISTED_REASON} for url in unique if url in listed]
+    rows = [_row(team_id, campaign.id, unique[url], now) for url in sorted(unique) if url not in listed]
     created = _insert_ignoring_duplicates(rows) if rows else []
     order = {url: position for position, url in enumerate(unique)}
     created.sort(key=lambda lead: order[lead.profile_url])
-    return AddedLeads(created=created, duplicates=len(valid) - len(created))
+    refused_items = sum(1 for data in valid if data["profileUrl"] in listed)
+    return AddedLeads(created=created, duplicates=len(valid) - len(created) - refused_items, refused=refused)
 
 
 def get_lead(team_id, lead_id) -> Lead:
@@ -141,8 +117,8 @@ def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
     # them and the answer would reload each lead with its own SELECT.
     for lead in added.created:
         db.session.expunge(lead)
-    return {"created": len(added.created), "duplicates": added.duplicates, "extraFields": extra_fields,
-            "leads": added.created}
+    return {"created": len(added.created), "duplicates": added.duplicates, "refused": len(added.refused),
+            "refusedLeads": added.refused, "extraFields": extra_fields, "leads": added.created}
 
 
 def extra_fields_of(leads: list[dict]) -> dict[str, str]:

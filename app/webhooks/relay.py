@@ -7,7 +7,7 @@ and each such delivery can be redelivered once the endpoint is reactivated.
 Idempotent: the unique (event_id, endpoint_id) pair and ON CONFLICT DO NOTHING make a
 second relay of the same event a no-op, and on PostgreSQL concurrent relays skip each
 other's rows (SKIP LOCKED). Only endpoints that existed when the event happened get it.
-Events and their delivery log are kept EVENT_RETENTION, then pruned.
+Events and their delivery log are kept RETENTION_WEBHOOK_EVENTS_DAYS, then pruned (app/privacy/retention.py).
 """
 
 import uuid
@@ -81,14 +81,17 @@ EVENT_RETENTION = timedelta(days=30)
 PRUNE_BATCH = 1000
 
 
-def prune_old_events(retention: timedelta = EVENT_RETENTION, limit: int = PRUNE_BATCH) -> int:
-    """Delete events older than `retention` with their deliveries (retries end after about a day); commits.
-
-    Returns how many events were deleted; called repeatedly by the hourly job until it returns less than `limit`.
+def prune_old_events(retention: timedelta = EVENT_RETENTION, limit: int = PRUNE_BATCH, now=None) -> int:
+    """Delete events older than `retention` with their deliveries, once none is pending (retries end after about a
+    day); commits. Returns how many events were deleted; the hourly retention job (app/privacy/retention.py) calls
+    it until it returns less than `limit`.
     """
-    cutoff = clock_now() - retention
+    cutoff = (now or clock_now()) - retention
+    still_pending = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id,
+                                                     WebhookDelivery.status == "pending")
     ids = db.session.scalars(
-        select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff, WebhookEvent.relayed_at.is_not(None))
+        select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff, WebhookEvent.relayed_at.is_not(None),
+                                      ~still_pending.exists())
         .order_by(WebhookEvent.created_at).limit(limit)
     ).all()
     if ids:
