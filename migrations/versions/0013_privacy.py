@@ -1,7 +1,7 @@
 """privacy: the do-not-contact list (people by digest of their profile URL)
 
 Revision ID: 0013_privacy
-Revises: 0011_webhooks_fairness
+Revises: 0012_webapp
 """
 from alembic import op
 import sqlalchemy as sa
