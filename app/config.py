@@ -5,6 +5,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from app.logging_setup import log_format
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
@@ -23,6 +25,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_PER_MINUTE": int(env.get("RATELIMIT_PER_MINUTE") or 60),
         "WEBHOOKS_ALLOW_PRIVATE": _flag(env.get("WEBHOOKS_ALLOW_PRIVATE")),
+        # plain (default) or json: one JSON object a line (app/logging_setup.py)
+        "LOG_FORMAT": log_format(),
+        # /metrics answers a request bearing this token; without one, only requests from this host (loopback).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Bodies above this are refused with 413 before they are read.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "API_TITLE": "SocialScalr API",
