@@ -26,6 +26,7 @@ def _process_identifier():
 
 
 if MULTIPROCESS:
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     # Chosen before the first metric is built, as prometheus_client's own environment check is.
     values.ValueClass = values.MultiProcessValue(process_identifier=_process_identifier)
 
