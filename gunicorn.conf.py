@@ -34,7 +34,8 @@ if JSON_LOGS:
                                  "stream": "ext://sys.stderr"}},
         "root": {"level": "INFO", "handlers": ["console"]},
         "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-                    "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True}},
+                    # The app writes one JSON line per request (request id, team, route; never the query).
+                    "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False}},
     }
 
 

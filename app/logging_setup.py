@@ -67,6 +67,22 @@ def redact(text: str) -> str:
     return text
 
 
+_work_horse = {"pid": None}
+
+
+def mark_work_horse() -> None:
+    """Called in an RQ work horse: every line it writes is about the one job it was forked for (RQ_JOB_ID)."""
+    _work_horse["pid"] = os.getpid()
+
+
+def _job_id() -> str | None:
+    job = get_current_job()
+    if job is not None:
+        return job.id
+    # RQ's own lines in a horse (before and after the job runs) are about that job too.
+    return os.environ.get("RQ_JOB_ID") if _work_horse["pid"] == os.getpid() else None
+
+
 class ContextFilter(logging.Filter):
     """Stamps the request id, the team id (once the token is known) and the RQ job id on every record."""
 
@@ -77,8 +93,7 @@ class ContextFilter(logging.Filter):
         else:
             record.request_id = getattr(record, "request_id", "-")
             record.team_id = getattr(record, "team_id", None)
-        job = get_current_job()
-        record.job_id = job.id if job is not None else None
+        record.job_id = _job_id()
         return True
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import requests
 
 from app.extensions import db
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, bearer, make_user
+from tests.engine_helpers import NO_GAP, TEMPLATES, profile
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -96,3 +97,30 @@ def answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def team_with_accounts(client, slugs) -> tuple[dict, dict[str, str]]:
+    """A team whose accounts work around the clock now, each with its own active campaign of three leads:
+    (its auth headers, slug -> account id)."""
+    _, token = make_user()
+    auth = bearer(token)
+    accounts = {}
+    for slug in slugs:
+        answer = client.post("/api/v1/extension/heartbeat", headers=auth, json={
+            "extensionVersion": "1.0.0", "timezone": working_zone_now(),
+            "linkedinAccount": {"profileUrl": profile(slug), "name": slug}})
+        assert answer.status_code == 200, answer.get_json()
+        account_id = answer.get_json()["accountId"]
+        patched = client.patch(f"/api/v1/accounts/{account_id}", headers=auth,
+                               json={"settings": {"workingHours": ALL_DAY, "gapMinutes": NO_GAP}})
+        assert patched.status_code == 200, patched.get_json()
+        campaign = client.post("/api/v1/campaigns", headers=auth, json={
+            "name": f"campaign of {slug}", "status": "active", "templates": TEMPLATES,
+            "linkedinAccountId": account_id})
+        assert campaign.status_code == 201, campaign.get_json()
+        leads = [{"name": f"Lead {slug} {n}", "profileUrl": profile(f"{slug}-lead-{n}")} for n in range(3)]
+        added = client.post("/api/v1/leads", headers=auth,
+                            json={"campaignId": campaign.get_json()["id"], "leads": leads})
+        assert added.status_code == 201, added.get_json()
+        accounts[slug] = account_id
+    return auth, accounts

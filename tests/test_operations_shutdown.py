@@ -13,8 +13,7 @@ from app.extensions import db
 from app.models import Action, Lead, WebhookDelivery
 from app.queueing import ENGINE_QUEUE, get_queue
 from tests.conftest import bearer, make_user
-from tests.engine_helpers import NO_GAP, TEMPLATES, profile
-from tests.ops_helpers import ALL_DAY, start_worker, wait_until, working_zone_now
+from tests.ops_helpers import start_worker, team_with_accounts, wait_until
 from tests.test_webhook_helpers import emit_committed, register, serve_receiver
 
 EVENTS = 40
@@ -66,32 +65,6 @@ def test_sigterm_during_a_delivery_batch_loses_and_repeats_nothing(pg_app, recei
     assert len(set(names)) == EVENTS
 
 
-def _team_with_accounts(client, slugs) -> dict[str, str]:
-    """A team whose accounts work around the clock now, each with its own campaign of three leads: slug -> id."""
-    _, token = make_user()
-    auth = bearer(token)
-    accounts = {}
-    for slug in slugs:
-        answer = client.post("/api/v1/extension/heartbeat", headers=auth, json={
-            "extensionVersion": "1.0.0", "timezone": working_zone_now(),
-            "linkedinAccount": {"profileUrl": profile(slug), "name": slug}})
-        assert answer.status_code == 200, answer.get_json()
-        account_id = answer.get_json()["accountId"]
-        patched = client.patch(f"/api/v1/accounts/{account_id}", headers=auth,
-                               json={"settings": {"workingHours": ALL_DAY, "gapMinutes": NO_GAP}})
-        assert patched.status_code == 200, patched.get_json()
-        campaign = client.post("/api/v1/campaigns", headers=auth, json={
-            "name": f"campaign of {slug}", "status": "active", "templates": TEMPLATES,
-            "linkedinAccountId": account_id})
-        assert campaign.status_code == 201, campaign.get_json()
-        leads = [{"name": f"Lead {slug} {n}", "profileUrl": profile(f"{slug}-lead-{n}")} for n in range(3)]
-        added = client.post("/api/v1/leads", headers=auth,
-                            json={"campaignId": campaign.get_json()["id"], "leads": leads})
-        assert added.status_code == 201, added.get_json()
-        accounts[slug] = account_id
-    return accounts
-
-
 def _invites_per_lead() -> dict:
     rows = db.session.execute(
         select(Lead.profile_url, func.count(Action.id))
@@ -112,7 +85,7 @@ def _waiting_for_a_lock(engine) -> int:
 
 def test_sigterm_during_a_planner_run_loses_and_repeats_nothing(pg_app, tmp_path):
     client = pg_app.test_client()
-    accounts = _team_with_accounts(client, ["north", "south"])
+    _, accounts = team_with_accounts(client, ["north", "south"])
     db.session.remove()
     db.engine.dispose()
     # Both accounts' rows locked, as a long request would hold them: the planner waits inside its run.

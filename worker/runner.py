@@ -21,6 +21,7 @@ from rq.timeouts import TimerDeathPenalty
 
 from app import metrics
 from app.extensions import db
+from app.logging_setup import mark_work_horse
 from app.queueing import QUEUE_GROUPS, QUEUE_NAMES, redis_connection
 from worker.context import bind_app
 from worker.periodic import Ticker
@@ -54,6 +55,7 @@ class _GroupWorker(Worker):
     def main_work_horse(self, job, queue):
         # One horse at a time per worker: its metrics go to one file per worker, not one per job.
         metrics.identify_as_work_horse(os.getppid())
+        mark_work_horse()
         super().main_work_horse(job, queue)
 
 
