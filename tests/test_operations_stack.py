@@ -3,6 +3,8 @@ workers) share PROMETHEUS_MULTIPROC_DIR, so one scrape adds up requests, plans, 
 all of them; with LOG_FORMAT=json every line they write is a JSON object, and the token sent is in none."""
 
 import json
+import os
+import subprocess
 import uuid
 
 import pytest
@@ -12,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Action, User
-from tests.conftest import bearer, make_user
-from tests.ops_helpers import answers, free_port, start_gunicorn, start_worker, team_with_accounts, wait_until
+from tests.conftest import TEST_REDIS_URL, bearer, make_user
+from tests.ops_helpers import BIN, answers, free_port, start_gunicorn, start_worker, team_with_accounts, wait_until
 from tests.test_webhook_helpers import emit_committed, register, serve_receiver
 
 ME_CALLS = 6
@@ -39,6 +41,12 @@ def _planned() -> int:
     count = db.session.scalar(select(func.count()).select_from(Action))
     db.session.rollback()
     return count
+
+
+def worker_health(app) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_REDIS_URL}
+    return subprocess.run([str(BIN / "socialscalr"), "worker-health"], env=env, capture_output=True, text=True,
+                          timeout=60)
 
 
 def _json_lines(path) -> list[dict]:
@@ -71,6 +79,8 @@ def test_one_scrape_adds_up_every_process_and_every_log_line_is_json(pg_app, rec
     worker = None
     try:
         wait_until(lambda: answers(api_url + "/healthz"), 60, "gunicorn to serve")  # it empties the directory first
+        no_worker = worker_health(pg_app)
+        assert no_worker.returncode == 1 and "no RQ worker registered" in json.loads(no_worker.stdout)["error"]
         worker = start_worker(pg_app, tmp_path / "worker.log", "--http-port", str(worker_port),
                               "--http-host", "127.0.0.1", **env)
         for _ in range(ME_CALLS):
@@ -101,6 +111,9 @@ def test_one_scrape_adds_up_every_process_and_every_log_line_is_json(pg_app, rec
         # Work horses write under their worker's name: a file per process, not one per job.
         assert any(path.name.startswith("counter_horse") for path in metrics_dir.iterdir())
         assert len(list(metrics_dir.iterdir())) < 40
+        probe = worker_health(pg_app)  # what the compose file's health check runs
+        assert probe.returncode == 0, probe.stdout + probe.stderr
+        assert json.loads(probe.stdout)["checks"]["workers"].startswith("3 registered")
     finally:
         api.stop()
         if worker is not None:
