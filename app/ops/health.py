@@ -58,7 +58,8 @@ def _short(error: Exception) -> str:
 
 def _check_database(readiness: Readiness) -> None:
     try:
-        with db.engine.connect() as connection:
+        # AUTOCOMMIT: two reads, no transaction (on SQLite, no write lock taken for a probe).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT 1"))
             current = set(MigrationContext.configure(connection).get_current_heads())
     except Exception as error:  # any driver error means the same to a probe
