@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from sqlalchemy import text
 
 from app.extensions import db
 from tests.conftest import TEST_REDIS_URL, bearer, make_user
@@ -124,3 +125,12 @@ def team_with_accounts(client, slugs) -> tuple[dict, dict[str, str]]:
         assert added.status_code == 201, added.get_json()
         accounts[slug] = account_id
     return auth, accounts
+
+
+def waiting_for_a_lock(engine) -> int:
+    """How many sessions of the test database wait for a row lock now."""
+    # Its own autocommit connection: inside a transaction, pg_stat_activity is a snapshot that never changes.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )).scalar()

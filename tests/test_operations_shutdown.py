@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Action, Lead, WebhookDelivery
 from app.queueing import ENGINE_QUEUE, get_queue
 from tests.conftest import bearer, make_user
-from tests.ops_helpers import start_worker, team_with_accounts, wait_until
+from tests.ops_helpers import start_worker, team_with_accounts, wait_until, waiting_for_a_lock
 from tests.test_webhook_helpers import emit_committed, register, serve_receiver
 
 EVENTS = 40
@@ -75,14 +75,6 @@ def _invites_per_lead() -> dict:
     return dict(rows)
 
 
-def _waiting_for_a_lock(engine) -> int:
-    # Its own autocommit connection: inside a transaction, pg_stat_activity is a snapshot that never changes.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )).scalar()
-
-
 def test_sigterm_during_a_planner_run_loses_and_repeats_nothing(pg_app, tmp_path):
     client = pg_app.test_client()
     _, accounts = team_with_accounts(client, ["north", "south"])
@@ -96,7 +88,7 @@ def test_sigterm_during_a_planner_run_loses_and_repeats_nothing(pg_app, tmp_path
                  {"ids": list(accounts.values())})
     first = start_worker(pg_app, tmp_path / "first.log", "--queues", "engine", "--engine-workers", "1")
     try:
-        wait_until(lambda: _waiting_for_a_lock(blocker), 60, "the planner to wait for an account's lock")
+        wait_until(lambda: waiting_for_a_lock(blocker), 60, "the planner to wait for an account's lock")
         first.sigterm()
         transaction.commit()  # the run goes on and ends; then the worker stops
         assert first.wait(90) == 0, first.log_lines()[-20:]

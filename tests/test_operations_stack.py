@@ -1,21 +1,32 @@
 """The production processes together: gunicorn (gunicorn.conf.py, two workers) and `socialscalr worker` (forking RQ
 workers) share PROMETHEUS_MULTIPROC_DIR, so one scrape adds up requests, plans, leases and deliveries made in
-all of them; with LOG_FORMAT=json every line they write is a JSON object, and the token sent is in none."""
+all of them; with LOG_FORMAT=json every line they write is a JSON object, and the token sent is in none; a
+request in progress when gunicorn gets SIGTERM is still answered."""
 
 import json
 import os
 import subprocess
+import threading
 import uuid
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from app.extensions import db
 from app.models import Action, User
 from tests.conftest import TEST_REDIS_URL, bearer, make_user
-from tests.ops_helpers import BIN, answers, free_port, start_gunicorn, start_worker, team_with_accounts, wait_until
+from tests.ops_helpers import (
+    BIN,
+    answers,
+    free_port,
+    start_gunicorn,
+    start_worker,
+    team_with_accounts,
+    wait_until,
+    waiting_for_a_lock,
+)
 from tests.test_webhook_helpers import emit_committed, register, serve_receiver
 
 ME_CALLS = 6
@@ -43,6 +54,30 @@ def _planned() -> int:
     return count
 
 
+def _request_waiting_for_the_account(app, api_url: str, auth: dict, account_id: str):
+    """A PATCH of the account sent while its row is locked; the returned function releases the lock and answers
+    the PATCH's status."""
+    blocker = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    held = blocker.connect()
+    transaction = held.begin()
+    held.execute(text("SELECT id FROM linkedin_accounts WHERE id = :id FOR UPDATE"), {"id": account_id})
+    answer = {}
+    sender = threading.Thread(target=lambda: answer.update(response=requests.patch(
+        f"{api_url}/api/v1/accounts/{account_id}", headers=auth, json={"settings": {"messagesPerDay": 40}},
+        timeout=60)))
+    sender.start()
+    wait_until(lambda: waiting_for_a_lock(blocker), 60, "the PATCH to wait for the account's lock")
+
+    def release() -> int:
+        transaction.commit()
+        held.close()
+        blocker.dispose()
+        sender.join(60)
+        return answer["response"].status_code
+
+    return release
+
+
 def worker_health(app) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": TEST_REDIS_URL}
     return subprocess.run([str(BIN / "socialscalr"), "worker-health"], env=env, capture_output=True, text=True,
@@ -63,7 +98,7 @@ def _json_lines(path) -> list[dict]:
 
 def test_one_scrape_adds_up_every_process_and_every_log_line_is_json(pg_app, receiver, tmp_path):
     client = pg_app.test_client()
-    auth, _ = team_with_accounts(client, ["east"])
+    auth, accounts = team_with_accounts(client, ["east"])
     token = auth["Authorization"].split()[1]
     team_id = str(db.session.get(User, uuid.UUID(client.get("/api/v1/me", headers=auth).get_json()["id"])).team_id)
     db.session.rollback()
@@ -114,6 +149,12 @@ def test_one_scrape_adds_up_every_process_and_every_log_line_is_json(pg_app, rec
         probe = worker_health(pg_app)  # what the compose file's health check runs
         assert probe.returncode == 0, probe.stdout + probe.stderr
         assert json.loads(probe.stdout)["checks"]["workers"].startswith("3 registered")
+
+        in_progress = _request_waiting_for_the_account(pg_app, api_url, auth, accounts["east"])
+        api.sigterm()  # a deploy: gunicorn drains what it is answering
+        wait_until(lambda: "Handling signal: term" in (tmp_path / "api.log").read_text(), 30, "gunicorn's SIGTERM")
+        assert in_progress() == 200
+        assert api.wait(60) == 0
     finally:
         api.stop()
         if worker is not None:
