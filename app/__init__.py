@@ -19,6 +19,7 @@ from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
+from app.ops import instrumentation
 from app.pool_ping import ping_when_idle
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
@@ -31,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.json.sort_keys = False
 
+    instrumentation.init_app(app)  # first: its after-request hook runs last, with the final status
     request_id.init_app(app)
     db.init_app(app)
     with app.app_context():  # before any connection is made: every SQLite connection gets the guarantees
@@ -68,6 +70,7 @@ API_BLUEPRINTS = (
     "app.accounts.views",
     "app.privacy.views",
     "extension_bridge.views",
+    "app.ops.views",
 )
 
 
@@ -75,8 +78,10 @@ def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
     from app import docs, web
+    from app.ops.views import metrics_blueprint
 
     for module in API_BLUEPRINTS:
         api.register_blueprint(import_module(module).blueprint)
     app.register_blueprint(docs.blueprint)
     web.init_app(app)
+    app.register_blueprint(metrics_blueprint)

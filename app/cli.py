@@ -139,8 +139,11 @@ def rotate_token_command(email):
 @click.option("--engine-workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes for the engine group.")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+@click.option("--http-port", type=click.IntRange(0, 65535), default=None, envvar="WORKER_HTTP_PORT",
+              help="Serve /healthz, /readyz and /metrics for this worker on this port (also WORKER_HTTP_PORT).")
+@click.option("--http-host", default="0.0.0.0", show_default=True, help="Address of --http-port.")
 @with_appcontext
-def worker_command(groups, webhook_workers, engine_workers, burst):
+def worker_command(groups, webhook_workers, engine_workers, burst, http_port, http_host):
     """Run RQ workers per queue group (with RQ's scheduler) and the periodic jobs, on REDIS_URL."""
     from app.queueing import is_embedded
     from worker.runner import run_workers
@@ -150,8 +153,23 @@ def worker_command(groups, webhook_workers, engine_workers, burst):
         sys.exit(1)
     counts = {"engine": engine_workers, "webhooks": webhook_workers}
     workers = {group: counts[group] for group in (groups or counts)}
-    clean = run_workers(current_app._get_current_object(), workers, burst=burst)
+    probe = (http_host, http_port) if http_port is not None else None
+    clean = run_workers(current_app._get_current_object(), workers, burst=burst, probe=probe)
     sys.exit(0 if clean else 1)
+
+
+@cli.command("worker-health")
+@with_appcontext
+def worker_health_command():
+    """A probe for a worker's container: PostgreSQL, Redis, migrations at head, and a live RQ worker on this
+    host. Prints the checks as JSON; exit status 0 when healthy, 1 otherwise."""
+    import json
+
+    from worker.probe import worker_health
+
+    healthy, body = worker_health(current_app._get_current_object())
+    click.echo(json.dumps(body))
+    sys.exit(0 if healthy else 1)
 
 
 @cli.command("serve")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from app.logging_setup import log_format
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
@@ -41,6 +43,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "WEBHOOKS_ALLOW_PRIVATE": _flag(env.get("WEBHOOKS_ALLOW_PRIVATE")),
         # How long records are kept (app/privacy/retention.py; docs/privacy.md).
         **{key: _positive(env, key, default) for key, default in RETENTION_DEFAULTS.items()},
+        # plain (default) or json: one JSON object a line (app/logging_setup.py)
+        "LOG_FORMAT": log_format(),
+        # /metrics answers a request bearing this token; without one, only requests from this host (loopback).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Bodies above this are refused with 413 before they are read.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "API_TITLE": "SocialScalr API",

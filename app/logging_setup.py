@@ -1,12 +1,20 @@
-"""Console logging of `socialscalr serve`: the access log and warnings by default, RQ's chatter on request.
+"""Console logging: plain text by default (`make dev`), one JSON object a line with LOG_FORMAT=json.
+
+`socialscalr serve` shows the access log and warnings by default, RQ's chatter on request.
 
 An idle embedded worker logs every periodic job RQ runs (about 70 lines a minute), which buries the
 access log. RQ's loggers (`rq.worker`, `rq.job`, `rq.scheduler`) get a handler here whose level is
 WARNING unless `--verbose` or LOG_LEVEL asks for more; RQ then adds no handler of its own.
 """
 
+import json
 import logging
 import os
+import re
+from datetime import UTC, datetime
+
+from flask import g, has_request_context
+from rq import get_current_job
 
 RQ_FORMAT = "%(asctime)s %(name)s: %(message)s"
 
@@ -23,10 +31,110 @@ def rq_log_level(verbose: bool) -> int:
 
 def quiet_rq(verbose: bool = False) -> int:
     level = rq_log_level(verbose)
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(RQ_FORMAT, datefmt="%H:%M:%S"))
+    if log_format() == "json":
+        handler = json_handler()
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(RQ_FORMAT, datefmt="%H:%M:%S"))
     handler.setLevel(level)
     rq_logger = logging.getLogger("rq")
     rq_logger.handlers = [handler]
     rq_logger.propagate = False
     return level
+
+
+# --- LOG_FORMAT=json: one JSON object a line -------------------------------------------------------------------
+
+JSON_FIELDS = ("method", "route", "path", "status", "duration_ms", "queue", "job", "worker")
+# Credentials that could reach a message (a URL, an exception text): replaced before a line is written.
+_SECRETS = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[^\s,;\"']+"), r"\1 [redacted]"),
+    (re.compile(r"\bss_[A-Za-z0-9_\-]{6,}"), "ss_[redacted]"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=_\-]{6,}"), "whsec_[redacted]"),
+    (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)([\"']?\s*[=:]\s*[\"']?)[^\s,;&\"'}]+"),
+     r"\1\2[redacted]"),
+    (re.compile(r"(?i)(://[^/\s:@]+:)[^@\s/]+@"), r"\1[redacted]@"),  # user:password@ in a URL
+)
+
+
+def log_format() -> str:
+    return "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "plain"
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+_work_horse = {"pid": None}
+
+
+def mark_work_horse() -> None:
+    """Called in an RQ work horse: every line it writes is about the one job it was forked for (RQ_JOB_ID)."""
+    _work_horse["pid"] = os.getpid()
+
+
+def _job_id() -> str | None:
+    job = get_current_job()
+    if job is not None:
+        return job.id
+    # RQ's own lines in a horse (before and after the job runs) are about that job too.
+    return os.environ.get("RQ_JOB_ID") if _work_horse["pid"] == os.getpid() else None
+
+
+class ContextFilter(logging.Filter):
+    """Stamps the request id, the team id (once the token is known) and the RQ job id on every record."""
+
+    def filter(self, record):
+        if has_request_context():
+            record.request_id = g.get("request_id", "-")
+            record.team_id = str(g.get("team_id") or "") or None
+        else:
+            record.request_id = getattr(record, "request_id", "-")
+            record.team_id = getattr(record, "team_id", None)
+        record.job_id = _job_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message, request_id / job_id / team_id when known, a few known fields, and the
+    exception; credentials are redacted. Arbitrary `extra=` keys are not written: only JSON_FIELDS are."""
+
+    def format(self, record):
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for name in ("request_id", "job_id", "team_id"):
+            value = getattr(record, name, None)
+            if value not in (None, "-", ""):
+                entry[name] = str(value)
+        for name in JSON_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def json_handler() -> logging.Handler:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    return handler
+
+
+def use_json_logs() -> None:
+    """Every logger (ours, RQ's, werkzeug's, gunicorn's) writes JSON through one root handler."""
+    root = logging.getLogger()
+    root.handlers = [json_handler()]
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    for name in ("app", "rq", "werkzeug", "gunicorn.error", "gunicorn.access", "worker"):
+        logger = logging.getLogger(name)
+        logger.handlers = []
+        logger.propagate = True

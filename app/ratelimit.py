@@ -30,8 +30,8 @@ WINDOW_SECONDS = 60
 KEY_PREFIX = "socialscalr:budget:"
 # How long a process counts in memory after Redis failed to answer, before it asks Redis again.
 REDIS_RETRY_SECONDS = 10
-# Unknown routes (404) and the HTML docs are not counted.
-EXEMPT_BLUEPRINTS = {"docs"}
+# Unknown routes (404), the HTML docs, the probes and Prometheus's scrapes are not counted.
+EXEMPT_BLUEPRINTS = {"docs", "health", "metrics"}
 # Only API calls spend the budget: a person's web page views do not (sign-in has its own limit, `attempt`).
 COUNTED_PATH_PREFIX = "/api/v1"
 _WINDOW = "socialscalr.rate_limit_window"

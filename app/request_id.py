@@ -6,6 +6,8 @@ import uuid
 
 from flask import g, has_request_context, request
 
+from app.logging_setup import log_format, use_json_logs
+
 HEADER = "X-Request-ID"
 # A caller's id is reused only when it is short and plain, so logs cannot be forged through it.
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -28,6 +30,10 @@ def _stamp(response):
 
 
 def configure_logging(app):
+    if log_format() == "json":
+        use_json_logs()
+        app.logger.setLevel(logging.INFO)
+        return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(RequestIdFilter())

@@ -9,6 +9,7 @@ threads on the in-process fakeredis.
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -18,9 +19,13 @@ from rq import Queue, SimpleWorker, Worker
 from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
+from app import metrics
+from app.extensions import db
+from app.logging_setup import mark_work_horse
 from app.queueing import QUEUE_GROUPS, QUEUE_NAMES, redis_connection
 from worker.context import bind_app
 from worker.periodic import Ticker
+from worker.probe import ProbeServer
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +52,33 @@ class _GroupWorker(Worker):
         super()._install_signal_handlers()
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    def main_work_horse(self, job, queue):
+        # One horse at a time per worker: its metrics go to one file per worker, not one per job.
+        metrics.identify_as_work_horse(os.getppid())
+        mark_work_horse()
+        super().main_work_horse(job, queue)
+
 
 def _work_group(app: Flask, group: str, burst: bool) -> None:
     """A worker process's life: one forking RQ worker on its group's queues, with RQ's scheduler for them."""
     for signum in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers do not belong here
         signal.signal(signum, signal.SIG_DFL)
     bind_app(app)
+    with app.app_context():
+        db.engine.dispose(close=False)  # the supervisor's probe may have pooled connections: they stay its own
     connection = redis_connection(app)
     queues = _queues(connection, QUEUE_GROUPS[group])
     _GroupWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
 
 
-def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool = False) -> bool:
+def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool = False,
+                probe: tuple[str, int] | None = None) -> bool:
     """Supervise worker processes per queue group until SIGTERM/SIGINT (or, with burst, until the queues are
-    empty); True when every worker process exited cleanly."""
-    from app.extensions import db
+    empty); True when every worker process exited cleanly. `probe` (host, port) serves /healthz, /readyz and
+    /metrics for this process (worker/probe.py).
 
+    SIGTERM (a deploy) is passed on once to every worker process: each finishes the job it holds and exits
+    (RQ's warm shutdown); a second SIGTERM more than a second later ends the jobs (cold shutdown)."""
     bind_app(app)
     slots = _slots(workers or DEFAULT_WORKERS)
     with app.app_context():
@@ -87,6 +103,14 @@ def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool =
     ticker = None if burst else Ticker(redis_connection(app))
     if ticker:
         ticker.start()
+
+    def process_states() -> dict[str, str]:
+        states = {f"{group}-worker-{index}": "ok" if index in running and running[index].is_alive()
+                  else ("stopping" if stopping.is_set() else "not running")
+                  for index, group in enumerate(slots)}
+        return states
+
+    prober = ProbeServer(app, *probe, process_states).start() if probe else None
     clean = True
     try:
         while running:
@@ -104,6 +128,8 @@ def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool =
     finally:
         if ticker:
             ticker.stop()
+        if prober:
+            prober.stop()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return clean

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, literal, or_, select, union_all, update
 
+from app import metrics
 from app.caps.pauses import invites_paused
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy
 from app.errors import ApiError, conflict
@@ -140,14 +141,17 @@ def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> ExpiryR
     scope = [Action.account_id == account_id] if account_id is not None else []
     ended = and_(Action.lease_expires_at.is_not(None), Action.lease_expires_at <= now)
     report = ExpiryReport()
-    report.changed += db.session.execute(
+    unknown = db.session.execute(
         update(Action).where(Action.status == "started", ended, *scope)
         .values(status="unknown", updated_at=now).execution_options(synchronize_session=False)
     ).rowcount or 0
-    report.changed += db.session.execute(
+    offered_again = db.session.execute(
         update(Action).where(Action.status == "leased", ended, Action.lease_count < MAX_LEASES, *scope)
         .values(status="pending", updated_at=now).execution_options(synchronize_session=False)
     ).rowcount or 0
+    report.changed += unknown + offered_again
+    metrics.leases_expired("unknown", unknown)
+    metrics.leases_expired("offered_again", offered_again)
     reasons = (
         (and_(Action.status == "leased", ended, Action.lease_count >= MAX_LEASES),
          f"not reported after {MAX_LEASES} leases"),
@@ -165,6 +169,7 @@ def expire_leases(now: datetime, account_id: uuid.UUID | None = None) -> ExpiryR
             action.lease_expires_at = None
             report.failed.append(action)
     report.changed += len(report.failed)
+    metrics.leases_expired("failed", len(report.failed))
     return report
 
 

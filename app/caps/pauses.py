@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app import metrics
 from app.caps.policy import account_policy
 from app.extensions import db
 from app.models import LinkedInAccount
@@ -33,6 +34,7 @@ def pause_invites_for_limit(account_id, error_code: str, now: datetime) -> Linke
     if not account.invites_paused_until or account.invites_paused_until < until:
         account.invites_paused_until = until
         account.pause_reason = LINKEDIN_PAUSE_PREFIX + error_code
+        metrics.account_paused(error_code)
     return account
 
 

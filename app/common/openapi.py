@@ -19,6 +19,8 @@ CONFLICTING_OPERATIONS = {
     ("delete", "/api/v1/comments/{comment_id}"),
 }
 _BODY_METHODS = {"post", "put", "patch"}
+# Unauthenticated and not rate-limited (app/ops/views.py).
+PUBLIC_PATHS = {"/healthz", "/readyz"}
 _STATUS_TEXT = {
     400: "Invalid input, or an unknown query parameter: `{\"error\": \"field: message\"}`",
     401: "Missing, invalid or revoked API token",
@@ -32,6 +34,8 @@ _STATUS_TEXT = {
 
 def error_statuses(method: str, path: str) -> list[int]:
     """The error statuses one operation can answer (500 and 405 are covered by `default`)."""
+    if path in PUBLIC_PATHS:
+        return []  # the probes: no token, no rate limit, no body, no parameters to refuse
     statuses = [400, 401, 429]  # any operation: an unknown query parameter, the token, the rate limit
     if "{" in path:
         statuses.append(404)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
 
+from app import metrics
 from app.actions import service as actions
 from app.actions.service import DEFAULT_LEASE, ExpiryReport, ReportAnswer
 from app.caps.policy import account_policy
@@ -34,6 +35,7 @@ def lease(account: LinkedInAccount, limit: int, now: datetime, lease_for: timede
         # the others lease verify steps, posts and comments side by side, with SKIP LOCKED.
         account = _lock_account(account.id)
     leased = actions.lease_actions(account, policy, limit, now, lease_for)
+    metrics.actions_leased(action.type for action in leased if action.status == "leased")
     post_ids = [action.post_id for action in leased if action.post_id is not None]
     if post_ids:
         db.session.execute(update(Post).where(Post.id.in_(post_ids), Post.status == "scheduled")

@@ -11,13 +11,14 @@ Caps are counted from the actions table (range reads on indexed columns) inside 
 
 import logging
 import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from app import clock
+from app import clock, metrics
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
 from app.caps.usage import COUNTED_ACTION_STATUSES, remaining_capacity
 from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
@@ -77,14 +78,16 @@ def run_tick(now: datetime | None = None, rng: random.Random | None = None) -> T
 
 def plan_account_safely(account_id, now: datetime, rng: random.Random) -> int | None:
     """Plan one account in its own transaction; None when it failed (rolled back, logged)."""
+    started = time.perf_counter()
     try:
         created = plan_account(account_id, now, rng)
         db.session.commit()
-        return created
     except Exception:
         db.session.rollback()
         log.exception("planning account %s failed; the other accounts go on", account_id)
-        return None
+        created = None
+    metrics.account_planned(time.perf_counter() - started, created)
+    return created
 
 
 def qualify_new_leads(now: datetime) -> tuple[int, int]:

@@ -11,7 +11,7 @@ sweeper finds the rows again once the claims have lapsed.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -43,6 +43,14 @@ class Claimed:
     claim_token: uuid.UUID
     event_name: str
     event_data: dict
+    # When the event was committed (for the commit-to-delivery lag metric).
+    event_created_at: datetime | None = None
+
+    def lag_seconds(self, now: datetime) -> float | None:
+        if self.event_created_at is None:
+            return None
+        created = self.event_created_at
+        return (now - (created if created.tzinfo else created.replace(tzinfo=UTC))).total_seconds()
 
 
 @dataclass
@@ -134,13 +142,15 @@ def claim_due(endpoint: EndpointState, limit: int) -> list[Claimed]:
     )
     db.session.commit()
     rows = db.session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookEvent.name, WebhookEvent.data)
+        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookEvent.name, WebhookEvent.data,
+               WebhookEvent.created_at)
         .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
         .where(WebhookDelivery.claim_token == token)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.created_at)
     ).all()
     db.session.rollback()
-    return [Claimed(row_id, attempts, token, name, data) for row_id, attempts, name, data in rows]
+    return [Claimed(row_id, attempts, token, name, data, created_at)
+            for row_id, attempts, name, data, created_at in rows]
 
 
 def release(deliveries: list[Claimed]) -> None:

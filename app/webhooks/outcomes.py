@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, update
 
+from app import metrics
 from app.clock import now as clock_now
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint
@@ -100,6 +101,7 @@ def record_outcome(endpoint: EndpointState, delivery: Claimed, outcome: SendOutc
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    _count_attempt(delivery, outcome, values, now)
     reason = None
     if outcome.ok and endpoint.failing_since is not None:
         endpoint.failing_since = None
@@ -121,6 +123,15 @@ def record_outcome(endpoint: EndpointState, delivery: Claimed, outcome: SendOutc
     return next_attempt
 
 
+def _count_attempt(delivery: Claimed, outcome: SendOutcome, values: dict, now: datetime) -> None:
+    if outcome.ok:
+        metrics.webhook_attempted("delivered", delivery.lag_seconds(now))
+    elif outcome.unsendable:
+        metrics.webhook_attempted("unsendable")
+    else:
+        metrics.webhook_attempted("failed" if values.get("status") == "failed" else "retrying")
+
+
 _SUCCESS = (
     update(WebhookDelivery.__table__)
     .where(WebhookDelivery.__table__.c.id == bindparam("row_id"),
@@ -140,6 +151,7 @@ class SuccessBatch:
     def __init__(self, endpoint: EndpointState):
         self.endpoint = endpoint
         self.rows: list[dict] = []
+        self.lags: list[float | None] = []
         self.flushed_at = time.monotonic()
 
     def add(self, delivery: Claimed, outcome: SendOutcome) -> None:
@@ -148,6 +160,7 @@ class SuccessBatch:
             "at": clock_now(), "code": outcome.status_code, "body": outcome.response_body,
             "latency": outcome.latency_ms,
         })
+        self.lags.append(delivery.lag_seconds(clock_now()))
         if time.monotonic() - self.flushed_at >= SUCCESS_FLUSH_SECONDS:
             self.flush()
 
@@ -164,4 +177,6 @@ class SuccessBatch:
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
-        self.rows = []
+        for lag in self.lags:
+            metrics.webhook_attempted("delivered", lag)
+        self.rows, self.lags = [], []
