@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app import auth, content_type, idempotency, models, ratelimit, request_id, sqlite_guarantees  # noqa: F401
+from app import auth, content_type, idempotency, models, ratelimit, request_id, socialdock, sqlite_guarantees  # noqa: F401
 from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
 from app.errors import register_error_handlers
@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.strict_slashes = False  # `/api/v1/campaigns/` is `/api/v1/campaigns`; set before routes are added
     api.init_app(app)
     _register_blueprints(app)
+    socialdock.init_app(app)  # its own API under SOCIALDOCK_PREFIX (keys, envelope, OpenAPI document)
     register_error_handlers(app)
     # Registered after flask-smorest so ours replace its {"code", "status"} error body.
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

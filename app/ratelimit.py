@@ -31,6 +31,7 @@ REDIS_RETRY_SECONDS = 10
 EXEMPT_BLUEPRINTS = {"docs"}
 _WINDOW = "socialscalr.rate_limit_window"
 _EXTENSION = "socialscalr.budget"
+_SELF_COUNTED = "socialscalr.budget.self_counted"
 _COUNT_AND_TTL = """
 local count = redis.call("incr", KEYS[1])
 if count == 1 then
@@ -74,8 +75,25 @@ class Budget:
         return count, self.memory.get_expiry(key)
 
 
+def count_elsewhere(app: Flask, blueprint_names) -> None:
+    """These blueprints count their requests themselves (their own keys and limits), with `hit`/`record_window`."""
+    app.extensions.setdefault(_SELF_COUNTED, set()).update(blueprint_names)
+
+
+def hit(key: str) -> tuple[int, float]:
+    """Count one request against `key` in the shared budget (Redis, or memory): (count in window, reset epoch)."""
+    return current_app.extensions[_EXTENSION].hit(key)
+
+
+def record_window(limit: int, count: int, reset_at: float) -> None:
+    """The window this request was counted in: its X-RateLimit-* headers are added to the answer."""
+    request.environ[_WINDOW] = (limit, count, reset_at)
+
+
 def _count_request():
     if request.endpoint is None or request.blueprint in EXEMPT_BLUEPRINTS:
+        return
+    if request.blueprint in current_app.extensions.get(_SELF_COUNTED, ()):
         return
     limit = current_app.config["RATELIMIT_PER_MINUTE"]
     count, reset_at = current_app.extensions[_EXTENSION].hit(rate_limit_key())

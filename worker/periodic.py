@@ -43,7 +43,7 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
     from app.queueing import ENGINE_QUEUE, WEBHOOKS_QUEUE
-    from worker import engine_jobs, webhook_jobs
+    from worker import engine_jobs, socialdock_jobs, webhook_jobs
 
     return [
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),
@@ -52,6 +52,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
         PeriodicJob(maintenance_jobs.purge_idempotency_keys, ENGINE_QUEUE, every_seconds=3600),
+        PeriodicJob(socialdock_jobs.publish_sandbox, ENGINE_QUEUE, every_seconds=2),
     ]
 
 

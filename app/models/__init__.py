@@ -4,10 +4,25 @@ from app.models.extension import ACTION_STATUSES, ACTION_TYPES, Action, Archived
 from app.models.idempotency import IdempotencyKey
 from app.models.outreach import CAMPAIGN_STATUSES, LEAD_STATUSES, Campaign, Lead
 from app.models.publishing import COMMENT_STATUSES, POST_STATUSES, Comment, Post
+from app.models.socialdock import (
+    DOCK_MODES,
+    DOCK_PLANS,
+    DOCK_PLATFORMS,
+    TARGET_STATUSES,
+    DockAccount,
+    DockConnectToken,
+    DockKey,
+    DockMedia,
+    DockPost,
+    DockTarget,
+    DockWorkspace,
+)
 from app.models.team import PLANS, ROLES, ApiToken, Team, User
 from app.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "DOCK_MODES", "DOCK_PLANS", "DOCK_PLATFORMS", "TARGET_STATUSES", "DockAccount", "DockConnectToken", "DockKey",
+    "DockMedia", "DockPost", "DockTarget", "DockWorkspace",
     "ACTION_STATUSES", "ACTION_TYPES", "CAMPAIGN_STATUSES", "COMMENT_STATUSES", "LEAD_STATUSES", "PLANS",
     "POST_STATUSES", "ROLES", "Action", "ApiToken", "ArchivedAction", "Campaign", "Comment", "IdempotencyKey", "Lead",
     "LinkedInAccount", "Post", "Team", "User", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
