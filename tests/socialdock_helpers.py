@@ -78,3 +78,56 @@ def verify_webhook(raw_body: bytes, signature: str, secret: str) -> bool:
     if len(given) != len(expected_bytes):
         return False
     return hmac.compare_digest(expected_bytes, given)
+
+
+class MediaServer:
+    """A loopback file server: `files[path] = (bytes, headers)`; answers 404 elsewhere. Redirects via headers."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.files: dict[str, tuple[bytes, dict, int]] = {}
+        server_self = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                body, headers, status = server_self.files.get(self.path, (b"missing", {}, 404))
+                try:
+                    self.send_response(status)
+                    if "Content-Length" not in headers:
+                        self.send_header("Content-Length", str(len(body)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the fetcher stopped reading (a cap): expected
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def add(self, path: str, body: bytes, status: int = 200, **headers) -> str:
+        self.files[path] = (body, {name.replace("_", "-"): value for name, value in headers.items()}, status)
+        return self.origin + path
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# The smallest files whose first bytes are what they claim (what the media sniffer reads).
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 400 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 400
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 400
