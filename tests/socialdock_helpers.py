@@ -103,7 +103,8 @@ class MediaServer:
                     if "Content-Length" not in headers:
                         self.send_header("Content-Length", str(len(body)))
                     for name, value in headers.items():
-                        self.send_header(name, value)
+                        if value is not None:  # None: leave the header out (e.g. no Content-Length)
+                            self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(body)
                 except OSError:

@@ -59,10 +59,10 @@ def check_target(index: int, platform: str, text: str, title: str | None, media:
     kinds = [media_kind(item.get("mime_type")) for item in media]
     if rules.requires_title and not (title or "").strip():
         raise bad_request(f"{where}.title: {platform} requires a title")
-    if rules.requires_video and "video" not in kinds:
-        raise bad_request(f"{where}.media_urls: {platform} requires a video attachment")
     if not rules.images and "image" in kinds:
         raise bad_request(f"{where}.media_urls: {platform} does not take images")
+    if rules.requires_video and "video" not in kinds:
+        raise bad_request(f"{where}.media_urls: {platform} requires a video attachment")
     if not rules.video and "video" in kinds:
         raise bad_request(f"{where}.media_urls: {platform} does not take video")
     if not rules.carousel and len(media) > 1:
