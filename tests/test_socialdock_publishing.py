@@ -60,6 +60,10 @@ def test_linkedin_and_sandbox_targets_end_published_with_each_api_s_events(pg_ap
     team.tick()
     offered = [leased for leased in team.poll() if leased["type"] == "post"]
     assert [leased["text"] for leased in offered] == ["Hello from SocialDock!"]
+    held = client.get(f"{PREFIX}/posts/{created['post_id']}", headers=auth(live_key)).get_json()["data"]
+    assert held["status"] == "publishing" and held["targets"][0]["status"] == "publishing"
+    assert client.put(f"{PREFIX}/posts/{created['post_id']}", headers=auth(live_key),
+                      json={"text": "too late"}).status_code == 409
     team.perform(offered[0], postUrl=f"https://www.linkedin.com/feed/update/{ACTIVITY}/")
     # The sandbox publishes its targets once their short delay has passed.
     assert publish_due(team.clock() + timedelta(seconds=5)) == 2
@@ -70,6 +74,22 @@ def test_linkedin_and_sandbox_targets_end_published_with_each_api_s_events(pg_ap
         "platform": "linkedin", "account_id": linkedin, "status": "published", "platform_post_id": ACTIVITY,
         "platform_post_url": f"https://www.linkedin.com/feed/update/{ACTIVITY}/", "published_at": None,
         "error": None}
+    # No numbers are invented: none until the extension reports what LinkedIn shows.
+    analytics = client.get(f"{PREFIX}/posts/{created['post_id']}/analytics", headers=auth(live_key)).get_json()
+    assert analytics["data"]["targets"][0]["metrics"] == {"views": None, "likes": None, "comments": None,
+                                                          "shares": None}
+    seen = client.post("/api/v1/extension/post-metrics", headers=team.headers(), json={
+        "postUrl": f"https://www.linkedin.com/feed/update/{ACTIVITY}/", "views": 1204, "likes": 89, "comments": 11,
+        "shares": 6, "observedAt": team.clock().isoformat()})
+    assert seen.status_code == 200 and seen.get_json()["matched"] == 1
+    target = client.get(f"{PREFIX}/posts/{created['post_id']}/analytics",
+                        headers=auth(live_key)).get_json()["data"]["targets"][0]
+    assert target["metrics"] == {"views": 1204, "likes": 89, "comments": 11, "shares": 6}
+    assert target["fetched_at"] is not None and target["sandbox"] is False
+    overview = client.get(f"{PREFIX}/analytics/overview?period=7d", headers=auth(live_key)).get_json()["data"]
+    assert overview["platforms"] == {"linkedin": {"posts": 1, "total_reach": 1204}}
+    assert overview["summary"]["success_rate"] == 100.0
+
     test_post = client.get(f"{PREFIX}/posts/{sandboxed['post_id']}", headers=auth(test_key)).get_json()["data"]
     assert test_post["status"] == "published"
     assert {target["status"] for target in test_post["targets"]} == {"published"}

@@ -4,6 +4,7 @@ SOCIALDOCK_PREFIX (default `/socialdock`), with its own keys, plans and limits, 
 """
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import Flask
 
 from app import ratelimit
@@ -12,6 +13,31 @@ from app.socialdock import errors, gate, linkedin, public, sandbox, views  # noq
 from app.socialdock.schemas import EnvelopeErrorSchema
 
 DEFAULT_PREFIX = "/socialdock"
+
+
+_STATUS_TEXT = {
+    400: "Bad Request: a field is missing or invalid (named in error.details)",
+    401: "Unauthorized: missing, invalid, revoked or expired API key",
+    403: "Forbidden: the workspace's plan (FREE) has no API access",
+    404: "Not Found: no such resource in this workspace",
+    409: "Conflict: the post's state does not allow it (the reason in error.details)",
+    429: "Too Many Requests: the plan's per-minute limit; meta.retry_after says when",
+}
+
+
+class DockStatusesPlugin(BasePlugin):
+    """Declares the page's error statuses on every operation, each with the envelope."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            statuses = [400, 401, 403, 429] + ([404] if "{" in path else [])
+            if method in ("put", "delete") and "/posts/" in path:
+                statuses.append(409)
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                if not any(str(key) == str(status) for key in responses):
+                    responses[status] = {"description": _STATUS_TEXT[status], "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/EnvelopeError"}}}}
 
 
 class DockApi(flask_smorest.Api):
@@ -37,7 +63,7 @@ def init_app(app: Flask) -> None:
                        ("OPENAPI_URL_PREFIX", prefix + "/api/v1"), ("OPENAPI_JSON_PATH", "openapi.json")):
         app.config.setdefault("SOCIALDOCK_" + key, value)
     api = DockApi(config_prefix="SOCIALDOCK_")
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [DockStatusesPlugin()]})
     api.spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer",
                                                    "description": "sd_live_... or sd_test_... (sandbox)"})
     api.spec.options["security"] = [{"apiKey": []}]

@@ -112,8 +112,7 @@ def get_post(caller: DockCaller, post_id, for_update: bool = False) -> DockPost:
 
 
 def with_targets(post: DockPost) -> DockPost:
-    post.targets = targets.targets_of(post)
-    return post
+    return targets.shown(post)
 
 
 def update_post(caller: DockCaller, post_id, changes: dict) -> DockPost:

@@ -144,7 +144,8 @@ class TargetSchema(Schema):
 
     platform = fields.String()
     account_id = _id("account", "account_id")
-    status = fields.String(metadata={"enum": list(TARGET_STATUSES)})
+    status = fields.Function(lambda row: getattr(row, "shown_status", None) or row.status,
+                             metadata={"type": "string", "enum": list(TARGET_STATUSES)})
     platform_post_id = fields.String(allow_none=True)
     platform_post_url = fields.String(allow_none=True)
     published_at = UtcDateTime(allow_none=True)
@@ -156,7 +157,8 @@ class CreatedPostSchema(Schema):
         ordered = True
 
     post_id = _id("post")
-    status = fields.String()
+    status = fields.Function(lambda post: getattr(post, "shown_status", None) or post.status,
+                             metadata={"type": "string"})
     targets = fields.List(fields.Nested(TargetSchema))
 
 
@@ -165,7 +167,8 @@ class PostSummarySchema(Schema):
         ordered = True
 
     id = _id("post")
-    status = fields.String()
+    status = fields.Function(lambda post: getattr(post, "shown_status", None) or post.status,
+                             metadata={"type": "string"})
     text = fields.String()
     title = fields.String(allow_none=True)
     scheduled_at = UtcDateTime(allow_none=True)

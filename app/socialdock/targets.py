@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.common.fields import utc_iso
 from app.extensions import db
-from app.models import DockPost, DockTarget
+from app.models import DockPost, DockTarget, Post
 from app.socialdock.ids import public_id
 from app.webhooks.outbox import emit
 
@@ -36,6 +36,21 @@ def targets_of(post: DockPost) -> list[DockTarget]:
         select(DockTarget).where(DockTarget.team_id == post.team_id, DockTarget.post_id == post.id)
         .order_by(DockTarget.created_at, DockTarget.id)
     ))
+
+
+def shown(post: DockPost) -> DockPost:
+    """The post with its targets as a client sees them now: a LinkedIn target waiting while the extension holds
+    its post is `publishing` (the engine moves its post between scheduled and publishing as leases come and go,
+    so this is read, not stored); the post's status follows."""
+    rows = targets_of(post)
+    holding = {row.engine_post_id for row in rows if row.status == "scheduled" and row.engine_post_id}
+    if holding:
+        holding = set(db.session.scalars(select(Post.id).where(Post.id.in_(holding), Post.status == "publishing")))
+    for row in rows:
+        row.shown_status = "publishing" if row.engine_post_id in holding else row.status
+    post.targets = rows
+    post.shown_status = post_status([row.shown_status for row in rows]) if rows else post.status
+    return post
 
 
 def refresh_post(post: DockPost, now: datetime) -> None:

@@ -85,10 +85,9 @@ def account_analytics(account_id):
 @posts_blp.response(200, envelope(s.CreatedPostSchema, "DockCreatedPost"))
 def create_post(data):
     """Publish now or schedule, to one or more accounts; each target has its own status."""
-    post, rows = posts.create_post(current_caller(), data)
+    post, _rows = posts.create_post(current_caller(), data)
     db.session.commit()
-    post.targets = rows
-    return ok(post)
+    return ok(posts.with_targets(post))
 
 
 @posts_blp.get("")
