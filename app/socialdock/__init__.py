@@ -74,6 +74,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public.blueprint, url_prefix=prefix)
     gate.API_BLUEPRINTS.update(names)
     ratelimit.count_elsewhere(app, names)
+    # Media is pulled by platforms, many files at a time from few addresses: it must not spend a request budget
+    # (its names are unguessable; connect tokens too).
+    ratelimit.count_elsewhere(app, {public.blueprint.name})
     register_error_renderer(app, prefix, errors.render)
     app.before_request(gate.before_request)
     app.extensions["socialdock.api"] = api
