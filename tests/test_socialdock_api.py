@@ -102,6 +102,8 @@ def test_sandbox_post_lifecycle_schedule_update_publish_fail(app, client):
         "text": "Now", "targets": [{"platform": "instagram", "account_id": instagram},
                                    {"platform": "telegram", "account_id": telegram,
                                     "metadata": {"chat_id": "@news", "sandbox_outcome": "fail"}}]}).get_json()["data"]
+    assert now_post["status"] == "publishing"  # publish_now: the sandbox is on it
+    assert client.put(f"{PREFIX}/posts/{now_post['post_id']}", headers=auth(key), json={"text": "x"}).status_code == 409
     assert publish_due(clock.now() + timedelta(minutes=1)) == 2
     detail = client.get(f"{PREFIX}/posts/{now_post['post_id']}", headers=auth(key)).get_json()["data"]
     by_platform = {target["platform"]: target for target in detail["targets"]}

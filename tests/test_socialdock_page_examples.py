@@ -163,7 +163,8 @@ def test_every_example_with_real_ids_answers_the_documented_shape(live_app, live
             "text": "Dropping something big tomorrow!", "targets": [{"platform": "instagram", "account_id": instagram}],
             "publish_now": False, "scheduled_at": "2026-04-01T09:00:00Z"}).get_json()["data"]["post_id"]
         deletable = client.post(f"{PREFIX}/posts", headers=auth(key), json={
-            "text": "x", "targets": [{"platform": "instagram", "account_id": instagram}]}).get_json()["data"]["post_id"]
+            "text": "x", "targets": [{"platform": "instagram", "account_id": instagram}], "publish_now": False,
+            "scheduled_at": "2026-05-01T09:00:00Z"}).get_json()["data"]["post_id"]
         webhook = client.post(f"{PREFIX}/webhooks", headers=auth(key), json={
             "url": receiver.url(), "events": ["post_failed"]}).get_json()["data"]["id"]
         photo = media_server.add("/product-photo.jpg", JPEG, Content_Type="image/jpeg")

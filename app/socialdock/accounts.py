@@ -136,8 +136,7 @@ def disconnect(caller: DockCaller, public_id) -> dict:
         .with_for_update()
     ).all():
         publisher = publisher_for(caller.mode, target.platform)
-        if target.status == "scheduled" and publisher is not None and publisher.withdraw(
-                target, "account disconnected: the target was withdrawn", now):
+        if publisher is not None and publisher.withdraw(target, "account disconnected: the target was withdrawn", now):
             withdrawn += 1
         else:
             publishing += 1

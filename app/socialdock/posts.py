@@ -80,6 +80,7 @@ def create_post(caller: DockCaller, data: dict) -> tuple[DockPost, list[DockTarg
         publisher_for(caller.mode, row.platform).schedule(_job(post, row), account, row)
         rows.append(row)
     db.session.flush()
+    targets.refresh_post(post, now)
     return post, rows
 
 

@@ -29,6 +29,8 @@ def _delay() -> timedelta:
 class SandboxPublisher:
     def schedule(self, job: TargetJob, account, target: DockTarget) -> None:
         target.due_at = (job.publish_at or clock_now()) + _delay()
+        if job.publish_at is None:
+            target.status = "publishing"  # publish_now: under way at once, as a platform's API would be
 
     def reschedule(self, job: TargetJob, target: DockTarget) -> None:
         target.due_at = (job.publish_at or clock_now()) + _delay()
@@ -45,7 +47,7 @@ def publish_due(now: datetime | None = None, limit: int = BATCH) -> int:
     now = now or clock_now()
     statement = (
         select(DockTarget).join(DockPost, DockPost.id == DockTarget.post_id)
-        .where(DockPost.mode == "test", DockTarget.status == "scheduled", DockTarget.due_at <= now)
+        .where(DockPost.mode == "test", DockTarget.status.in_(targets.OPEN_STATUSES), DockTarget.due_at <= now)
         .order_by(DockTarget.due_at).limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":
