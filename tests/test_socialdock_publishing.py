@@ -7,14 +7,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from rq import Queue, Worker
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LinkedInAccount, User
+from app.queueing import ENGINE_QUEUE, QUEUE_GROUPS, redis_connection
 from app.socialdock.sandbox import publish_due
 from tests.engine_helpers import Outreach
 from tests.socialdock_helpers import PREFIX, auth, connect_linkedin, connect_sandbox, verify_webhook, workspace
 from tests.test_webhook_helpers import register, run_worker, serve_receiver
+from worker.periodic import registered_jobs
 
 ACTIVITY = "urn:li:activity:7130000000000000001"
 
@@ -140,3 +143,26 @@ def test_a_linkedin_target_whose_post_fails_ends_failed_with_post_failed(pg_app,
     (request,) = receiver.received("/dock")
     assert json.loads(request["body"])["event"] == "post_failed"
     assert verify_webhook(request["body"], request["headers"]["X-SocialDock-Signature"], "s3cr3t-value")
+
+
+def test_the_sandbox_publisher_is_a_periodic_job_a_real_worker_runs(pg_app, receiver):
+    assert "worker.socialdock_jobs.publish_sandbox" in [job.name for job in registered_jobs()]
+    pg_app.config["SOCIALDOCK_SANDBOX_DELAY_SECONDS"] = 0
+    client = pg_app.test_client()
+    _, key = workspace("build", "test")
+    hook = _dock_hook(client, key, receiver.url("/sandbox"))
+    threads = connect_sandbox(client, key, "threads")
+    created = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+        "text": "Sandboxed", "targets": [{"platform": "threads", "account_id": threads}]}).get_json()["data"]
+    assert created["status"] == "publishing"
+    connection = redis_connection(pg_app)
+    Queue(ENGINE_QUEUE, connection=connection).enqueue("worker.socialdock_jobs.publish_sandbox")
+    db.session.remove()
+    db.engine.dispose()
+    queues = [Queue(name, connection=connection) for name in (ENGINE_QUEUE, *QUEUE_GROUPS["webhooks"])]
+    Worker(queues, connection=connection).work(burst=True)
+    run_worker(pg_app)  # the relay the publish woke, and the delivery
+    post = client.get(f"{PREFIX}/posts/{created['post_id']}", headers=auth(key)).get_json()["data"]
+    assert post["status"] == "published"
+    (request,) = receiver.received("/sandbox")
+    assert verify_webhook(request["body"], request["headers"]["X-SocialDock-Signature"], hook["secret"])
