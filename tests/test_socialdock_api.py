@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from app import clock
+from app.socialdock.due import publish_due
 from app.socialdock.ids import parse_id
-from app.socialdock.sandbox import publish_due
 from tests.conftest import bearer, make_user
 from tests.socialdock_helpers import PREFIX, auth, connect_linkedin, connect_sandbox, extension_account, workspace
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from app.clock import ManualClock
-from app.socialdock.sandbox import publish_due
+from app.socialdock.due import publish_due
 from tests.socialdock_helpers import JPEG, PREFIX, MediaServer, auth, connect_sandbox, workspace
 
 PAGE = Path(__file__).parent / "fixtures" / "socialdock-api.txt"

@@ -52,7 +52,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(webhook_jobs.prune, WEBHOOKS_QUEUE, every_seconds=3600),
         PeriodicJob(maintenance_jobs.purge_idempotency_keys, ENGINE_QUEUE, every_seconds=3600),
-        PeriodicJob(socialdock_jobs.publish_sandbox, ENGINE_QUEUE, every_seconds=2),
+        PeriodicJob(socialdock_jobs.publish_due_targets, ENGINE_QUEUE, every_seconds=2),
     ]
 
 

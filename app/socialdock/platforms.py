@@ -106,6 +106,21 @@ class Publisher(Protocol):
         ...
 
 
+@dataclass
+class PublishResult:
+    published: bool
+    platform_post_id: str | None = None
+    platform_post_url: str | None = None
+    error: str | None = None  # in words a person understands, when not published
+
+
+class DuePublisher(Publisher, Protocol):
+    """A publisher whose `schedule` sets the target's `due_at`; once due, a worker (`app.socialdock.due`) hands the
+    target to `publish`. The sandbox is one; the platforms' own APIs (issue 14) are the next."""
+
+    def publish(self, job: TargetJob) -> PublishResult: ...
+
+
 _PUBLISHERS: dict[tuple[str, str], Publisher] = {}
 
 

@@ -1,7 +1,8 @@
 """The sandbox publisher (`sd_test_` keys): every platform, nothing leaves the server.
 
-A target is published SANDBOX_DELAY after its time by the periodic job `worker.socialdock_jobs.publish_sandbox`,
-with a made-up platform post id (`sandbox_<platform>_<hex>`). `metadata.sandbox_outcome: "fail"` makes it fail
+A target is due SANDBOX_DELAY after its time and then published by the periodic job
+`worker.socialdock_jobs.publish_due_targets` (app.socialdock.due), with a made-up platform post id
+(`sandbox_<platform>_<hex>`). `metadata.sandbox_outcome: "fail"` makes it fail
 instead (to test `post_failed`); its analytics are generated numbers, marked `sandbox: true`.
 """
 
@@ -9,16 +10,13 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.clock import now as clock_now
-from app.extensions import db
-from app.models import DockPost, DockTarget
+from app.models import DockTarget
 from app.socialdock import targets
-from app.socialdock.platforms import TargetJob, register_publisher
+from app.socialdock.platforms import PublishResult, TargetJob, register_publisher
 
 DEFAULT_DELAY_SECONDS = 2
-BATCH = 200
 FAIL = "fail"
 
 
@@ -41,29 +39,11 @@ class SandboxPublisher:
             targets.finish(target, now, published=False, error=reason)
         return True
 
-
-def publish_due(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Publish (or fail, when told to) the sandbox targets that are due; commits. Returns how many ended."""
-    now = now or clock_now()
-    statement = (
-        select(DockTarget).join(DockPost, DockPost.id == DockTarget.post_id)
-        .where(DockPost.mode == "test", DockTarget.status.in_(targets.OPEN_STATUSES), DockTarget.due_at <= now)
-        .order_by(DockTarget.due_at).limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=DockTarget, skip_locked=True)
-    ended = 0
-    for target in db.session.scalars(statement).all():
-        if (target.metadata_ or {}).get("sandbox_outcome") == FAIL:
-            targets.finish(target, now, published=False,
-                           error="sandbox: failed as asked (metadata.sandbox_outcome = \"fail\")")
-        else:
-            post_id = f"sandbox_{target.platform}_{target.id.hex[:16]}"
-            targets.finish(target, now, published=True, platform_post_id=post_id,
-                           platform_post_url=f"https://sandbox.socialdock.invalid/{target.platform}/{post_id}")
-        ended += 1
-    db.session.commit()
-    return ended
+    def publish(self, job: TargetJob) -> PublishResult:
+        if job.metadata.get("sandbox_outcome") == FAIL:
+            return PublishResult(False, error="sandbox: failed as asked (metadata.sandbox_outcome = \"fail\")")
+        post_id = f"sandbox_{job.platform}_{job.target_id.hex[:16]}"
+        return PublishResult(True, post_id, f"https://sandbox.socialdock.invalid/{job.platform}/{post_id}")
 
 
 def sandbox_number(seed, name: str, high: int) -> int:
