@@ -154,5 +154,8 @@ def active_account_for(caller: DockCaller, index: int, platform: str, public_id:
     if account.platform != platform:
         raise bad_request(f"targets[{index}].platform: account {public_id} is a {account.platform} account, "
                           f"not {platform}")
+    if account.mode == "live" and platform == "linkedin" and account.linkedin_account_id is None:
+        raise bad_request(f"targets[{index}].account_id: its extension account no longer exists; connect the "
+                          "LinkedIn account again")
     return account
 

@@ -30,8 +30,6 @@ def platform_post_id(post_url: str | None) -> str | None:
 
 class LinkedInEnginePublisher:
     def schedule(self, job: TargetJob, account: DockAccount, target: DockTarget) -> None:
-        if account.linkedin_account_id is None:
-            raise RuntimeError("a live LinkedIn account without its extension account")  # connect() prevents it
         post = Post(team_id=job.team_id, content=job.text, scheduled_for=job.publish_at, status="scheduled",
                     account_id=account.linkedin_account_id)
         db.session.add(post)
