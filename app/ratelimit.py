@@ -82,7 +82,8 @@ def count_elsewhere(app: Flask, blueprint_names) -> None:
 
 def hit(key: str) -> tuple[int, float]:
     """Count one request against `key` in the shared budget (Redis, or memory): (count in window, reset epoch)."""
-    return current_app.extensions[_EXTENSION].hit(key)
+    count, reset_at = current_app.extensions[_EXTENSION].hit(key)[:2]
+    return count, reset_at
 
 
 def record_window(limit: int, count: int, reset_at: float) -> None:
