@@ -12,6 +12,7 @@ from app import (  # noqa: F401
     models,
     ratelimit,
     request_id,
+    socialdock,
     sqlite_guarantees,
     suppression,
 )
@@ -52,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.strict_slashes = False  # `/api/v1/campaigns/` is `/api/v1/campaigns`; set before routes are added
     api.init_app(app)
     _register_blueprints(app)
+    socialdock.init_app(app)  # its own API under SOCIALDOCK_PREFIX (keys, envelope, OpenAPI document)
     register_error_handlers(app)
     # Registered after flask-smorest so ours replace its {"code", "status"} error body.
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -198,3 +198,86 @@ def serve_command(host, port, verbose):
             click.echo("worker jobs are not logged; --verbose (or LOG_LEVEL=INFO) shows them")
     # Flask's app.run() refuses to block inside its own CLI; werkzeug's server is what it would run.
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@cli.group()
+def dock():
+    """SocialDock: API keys and the workspace's plan."""
+
+
+@dock.group("keys")
+def dock_keys():
+    """SocialDock API keys (sd_live_ / sd_test_), valid 30 days, renewable."""
+
+
+def _dock_user(email: str):
+    from app.users.service import find_user
+
+    user = find_user(email)
+    if user is None:
+        click.echo(f"error: no user with email {email}", err=True)
+        sys.exit(1)
+    return user
+
+
+@dock_keys.command("create")
+@click.option("--email", required=True)
+@click.option("--test", "test_mode", is_flag=True, help="A sandbox key (sd_test_): nothing reaches a platform.")
+@with_appcontext
+def dock_keys_create_command(email, test_mode):
+    """Create a key for the user's workspace and print it alone on the last line."""
+    from app.extensions import db
+    from app.socialdock.keys import issue_key, workspace_plan
+
+    user = _dock_user(email)
+    row, key = issue_key(user, "test" if test_mode else "live")
+    db.session.commit()
+    plan = workspace_plan(user.team_id)
+    click.echo(f"created a {row.mode} SocialDock key for {user.email}, valid until "
+               f"{row.expires_at:%Y-%m-%d %H:%M} UTC (workspace plan: {plan.upper()}"
+               + ("; FREE has no API access: socialscalr dock plan --email E --plan build" if plan == "free" else "")
+               + "). Key (shown only now; keep it):")
+    click.echo(key)
+
+
+@dock_keys.command("renew")
+@click.option("--email", required=True)
+@with_appcontext
+def dock_keys_renew_command(email):
+    """Every key of the user (not revoked) is valid for 30 days from now."""
+    from app.extensions import db
+    from app.socialdock.keys import renew_keys
+
+    count = renew_keys(_dock_user(email))
+    db.session.commit()
+    click.echo(f"renewed {count} key(s) for 30 days")
+
+
+@dock_keys.command("revoke")
+@click.option("--email", required=True)
+@with_appcontext
+def dock_keys_revoke_command(email):
+    """Every key of the user stops working at once."""
+    from app.extensions import db
+    from app.socialdock.keys import revoke_keys
+
+    count = revoke_keys(_dock_user(email))
+    db.session.commit()
+    click.echo(f"revoked {count} key(s)")
+
+
+@dock.command("plan")
+@click.option("--email", required=True)
+@click.option("--plan", required=True, type=click.Choice(["free", "build", "accelerate", "unlimited"]))
+@with_appcontext
+def dock_plan_command(email, plan):
+    """Set the SocialDock plan of the user's workspace (team)."""
+    from app.extensions import db
+    from app.socialdock.keys import PLAN_LIMITS, set_plan
+
+    user = _dock_user(email)
+    set_plan(user.team_id, plan)
+    db.session.commit()
+    limit = PLAN_LIMITS[plan]
+    click.echo(f"workspace of {user.email} is on {plan.upper()}: "
+               + (f"{limit} requests a minute" if limit else "no API access"))

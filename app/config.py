@@ -49,6 +49,10 @@ def settings_from_environment(instance_path: str) -> dict:
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Bodies above this are refused with 413 before they are read.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # SocialDock's API (docs/socialdock.md): where it is served, where its media is stored.
+        "SOCIALDOCK_PREFIX": env.get("SOCIALDOCK_PREFIX") or "/socialdock",
+        "SOCIALDOCK_MEDIA_DIR": env.get("SOCIALDOCK_MEDIA_DIR") or None,
+        "SOCIALDOCK_SANDBOX_DELAY_SECONDS": float(env.get("SOCIALDOCK_SANDBOX_DELAY_SECONDS") or 2),
         "API_TITLE": "SocialScalr API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -45,6 +45,12 @@ def require_json_body():
         raise _too_large(limit)
     if not request.path.startswith("/api/v1") or request.routing_exception is not None:
         return
+    check_json_request()
+
+
+def check_json_request():
+    """The checks of a JSON API request (query string, body type and content); other APIs of the app call it too."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     check_multidict(request.args)
     if request.method not in _BODY_METHODS:
         return

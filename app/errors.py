@@ -2,11 +2,14 @@
 
 Handlers never echo exception text for unexpected failures: a 500 says only that
 something went wrong and carries the request id for the logs.
+
+Another API served from this app under its own path prefix (SocialDock) registers its own error body for
+that prefix (`register_error_renderer`); the same handlers then answer in its shape there.
 """
 
 import logging
 
-from flask import g, jsonify
+from flask import current_app, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -15,12 +18,14 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A domain refusal the client can act on (raised by services, rendered here)."""
 
-    def __init__(self, status: int, message: str, details: dict | None = None, headers: dict | None = None):
+    def __init__(self, status: int, message: str, details: dict | None = None, headers: dict | None = None,
+                 meta: dict | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details
         self.headers = headers or {}
+        self.meta = meta  # only APIs whose error body has a `meta` (SocialDock's) show it
 
 
 def not_found(what: str) -> ApiError:
@@ -31,7 +36,29 @@ def conflict(message: str) -> ApiError:
     return ApiError(409, message)
 
 
-def error_response(status: int, message: str, details: dict | None = None, headers: dict | None = None):
+_RENDERERS = "socialscalr.error_renderers"
+
+
+def register_error_renderer(app, path_prefix: str, render) -> None:
+    """Errors of requests under `path_prefix` are answered by `render(status, message, details, headers, meta)`."""
+    app.extensions.setdefault(_RENDERERS, []).append((path_prefix.rstrip("/") + "/", render))
+
+
+def _renderer():
+    if not has_request_context():
+        return None
+    path = request.path
+    for prefix, render in current_app.extensions.get(_RENDERERS, ()):
+        if path.startswith(prefix) or path + "/" == prefix:
+            return render
+    return None
+
+
+def error_response(status: int, message: str, details: dict | None = None, headers: dict | None = None,
+                   meta: dict | None = None):
+    render = _renderer()
+    if render is not None:
+        return render(status, message, details, headers or {}, meta)
     body = {"error": message}
     if details:
         body["details"] = details
@@ -74,7 +101,7 @@ def _flatten_details(messages) -> dict:
 
 
 def _handle_api_error(error: ApiError):
-    return error_response(error.status, error.message, error.details, error.headers)
+    return error_response(error.status, error.message, error.details, error.headers, error.meta)
 
 
 def _handle_http_exception(error: HTTPException):

@@ -36,6 +36,7 @@ EXEMPT_BLUEPRINTS = {"docs", "health", "metrics"}
 COUNTED_PATH_PREFIX = "/api/v1"
 _WINDOW = "socialscalr.rate_limit_window"
 _EXTENSION = "socialscalr.budget"
+_SELF_COUNTED = "socialscalr.budget.self_counted"
 # One round trip: the request's count in its window; the identity epoch (app.identity_cache), where a missing
 # one (a new or flushed Redis) is set to the server's time, which no earlier epoch can equal; and KEYS[3], when
 # given, the team's request count this month (Settings & billing).
@@ -116,10 +117,28 @@ class Budget:
         return self.memory.get(USAGE_PREFIX + usage_key)
 
 
+def count_elsewhere(app: Flask, blueprint_names) -> None:
+    """These blueprints count their requests themselves (their own keys and limits), with `hit`/`record_window`."""
+    app.extensions.setdefault(_SELF_COUNTED, set()).update(blueprint_names)
+
+
+def hit(key: str) -> tuple[int, float]:
+    """Count one request against `key` in the shared budget (Redis, or memory): (count in window, reset epoch)."""
+    count, reset_at = current_app.extensions[_EXTENSION].hit(key)[:2]
+    return count, reset_at
+
+
+def record_window(limit: int, count: int, reset_at: float) -> None:
+    """The window this request was counted in: its X-RateLimit-* headers are added to the answer."""
+    request.environ[_WINDOW] = (limit, count, reset_at)
+
+
 def _count_request():
     if request.endpoint is None or request.blueprint in EXEMPT_BLUEPRINTS:
         return
     if not request.path.startswith(COUNTED_PATH_PREFIX):
+        return
+    if request.blueprint in current_app.extensions.get(_SELF_COUNTED, ()):
         return
     limit = current_app.config["RATELIMIT_PER_MINUTE"]
     token = tentative_caller()

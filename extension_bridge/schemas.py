@@ -190,3 +190,23 @@ class ObservationAnswerSchema(Schema):
     profileUrl = fields.String()
     matched = fields.Integer()
     changed = fields.Integer()
+
+
+class PostMetricsSchema(CamelOrSnakeSchema):
+    """What the extension saw under one of the team's LinkedIn posts (the numbers LinkedIn shows)."""
+
+    postUrl = TrimmedString(required=True, validate=validate.Length(1, 2000),
+                            metadata={"example": "https://www.linkedin.com/feed/update/urn:li:activity:7130000000000000001/"})
+    views = fields.Integer(required=True, validate=validate.Range(0, 10**12), metadata={"example": 1204})
+    likes = fields.Integer(required=True, validate=validate.Range(0, 10**12), metadata={"example": 89})
+    comments = fields.Integer(required=True, validate=validate.Range(0, 10**12), metadata={"example": 11})
+    shares = fields.Integer(required=True, validate=validate.Range(0, 10**12), metadata={"example": 6})
+    observedAt = UtcDateTime(allow_none=True)
+
+
+class PostMetricsAnswerSchema(Schema):
+    class Meta:
+        ordered = True
+
+    postUrl = fields.String()
+    matched = fields.Integer(metadata={"description": "SocialDock targets that took the numbers"})

@@ -19,6 +19,7 @@ from app.engine.observations import record_observation
 from app.extensions import db
 from app.leads.schemas import LeadSchema
 from app.leads.service import add_leads
+from app.socialdock.analytics import record_linkedin_post_metrics
 from app.webhooks.outbox import emit
 from extension_bridge.hostile import clean_strings
 
@@ -90,6 +91,13 @@ def observation(team_id: uuid.UUID, body: dict) -> dict:
                                 body.get("profile") or {}, clock.now())
     db.session.commit()
     return answer
+
+
+def post_metrics(team_id: uuid.UUID, body: dict) -> dict:
+    metrics = {name: body[name] for name in ("views", "likes", "comments", "shares")}
+    matched = record_linkedin_post_metrics(team_id, body["postUrl"], metrics, body.get("observedAt") or clock.now())
+    db.session.commit()
+    return {"postUrl": body["postUrl"], "matched": matched}
 
 
 def _state(action, replayed: bool = False) -> dict:

@@ -13,6 +13,8 @@ from extension_bridge.schemas import (
     ObservationSchema,
     PollAnswerSchema,
     PollQuerySchema,
+    PostMetricsAnswerSchema,
+    PostMetricsSchema,
     ResultSchema,
     ScrapedLeadsAnswerSchema,
     ScrapedLeadsSchema,
@@ -73,3 +75,11 @@ def result(body, action_id):
 def events(body):
     """Report what the extension observed on LinkedIn: invite_accepted, reply_received, profile_updated."""
     return service.observation(g.team_id, body)
+
+
+@blueprint.post("/post-metrics")
+@blueprint.arguments(PostMetricsSchema)
+@blueprint.response(200, PostMetricsAnswerSchema)
+def post_metrics(body):
+    """Report a published post's numbers as LinkedIn shows them (views, likes, comments, shares)."""
+    return service.post_metrics(g.team_id, body)

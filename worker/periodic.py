@@ -43,7 +43,7 @@ class PeriodicJob:
 def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
     from app.queueing import ENGINE_QUEUE, WEBHOOKS_QUEUE
-    from worker import engine_jobs, webhook_jobs
+    from worker import engine_jobs, socialdock_jobs, webhook_jobs
 
     return [
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),
@@ -51,6 +51,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.archive_actions, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(maintenance_jobs.apply_retention, ENGINE_QUEUE, every_seconds=3600),
+        PeriodicJob(socialdock_jobs.publish_due_targets, ENGINE_QUEUE, every_seconds=2),
     ]
 
 

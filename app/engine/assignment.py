@@ -10,7 +10,7 @@ wherever the campaign goes next.
 from sqlalchemy import or_, select, update
 
 from app.extensions import db
-from app.models import Campaign, LinkedInAccount
+from app.models import Campaign, LinkedInAccount, Post
 from app.scoping import team_select
 
 
@@ -53,11 +53,15 @@ def active_campaigns_of_team(team_id, lock: bool = False) -> list:
 
 
 def accounts_with_work() -> list:
-    """Accounts that may have something to plan: each team's default account (posts, comments) and every account
-    of a team with an active campaign (its campaigns' invites, or the follow-ups of the leads it invited)."""
+    """Accounts that may have something to plan: each team's default account (posts, comments), every account
+    of a team with an active campaign (its campaigns' invites, or the follow-ups of the leads it invited) and every
+    account a post waiting to go out names."""
     busy_teams = select(Campaign.team_id).where(Campaign.status == "active")
+    posting = select(Post.account_id).where(Post.account_id.is_not(None),
+                                            Post.status.in_(("scheduled", "publishing")))
     return list(db.session.scalars(
         select(LinkedInAccount.id).where(or_(LinkedInAccount.is_default.is_(True),
-                                             LinkedInAccount.team_id.in_(busy_teams)))
+                                             LinkedInAccount.team_id.in_(busy_teams),
+                                             LinkedInAccount.id.in_(posting)))
         .order_by(LinkedInAccount.id)
     ).all())

@@ -18,6 +18,7 @@ from app.engine.sequence import schedule_next_step
 from app.extensions import db
 from app.leads.schemas import LeadSchema
 from app.models import Campaign, Comment, Lead, Post
+from app.posts.hooks import post_ended
 from app.posts.schemas import PostSchema
 from app.webhooks.outbox import emit
 
@@ -95,6 +96,7 @@ def _post_done(action, occurred: datetime, now: datetime) -> None:
         "post": PostSchema().dump(post), "postUrl": post.linkedin_url, "actionId": str(action.id),
         "text": action.text, "occurredAt": utc_iso(occurred),
     })
+    post_ended(post, now)
 
 
 def _comment_done(action, occurred: datetime, now: datetime) -> None:

@@ -202,7 +202,7 @@ class Timeline:
 
 def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     """Plan one account (the caller commits): withdrawals of stale invites, messages and invites within its caps,
-    and, for the team's default account, posts and comments."""
+    the posts that name it and, for the team's default account, the other posts and the comments."""
     if not try_transaction_lock(f"planner:account:{account_id}"):
         return 0
     account = lock_row(LinkedInAccount, account_id)
@@ -229,6 +229,5 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
         created += plan_withdrawals(account, campaigns, inviting, policy, now)
         created += plan_messages(account, campaigns, inviting, policy, timeline, capacity["messages"], now)
         created += plan_invites(account, inviting, policy, timeline, capacity["invites"], now)
-    if account.is_default:
-        created += plan_posts_and_comments(account, now)
+    created += plan_posts_and_comments(account, now)
     return created

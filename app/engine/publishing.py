@@ -1,18 +1,20 @@
 """Posts at their time, first comments after their post, approved comments at once.
 
-They go through the team's default account (the planner calls this for it only) and are not paced by the invite and
+A post goes through the account it names (SocialDock's LinkedIn targets name one), else the team's default
+account; comments go through the default account. They are not paced by the invite and
 message limits: a person chose their time. A post or comment whose action failed
 three times ends `failed` (a post emits `post.failed`).
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from app.actions.service import create_action
 from app.common.fields import utc_iso
 from app.extensions import db
 from app.models import Action, Comment, Post
+from app.posts.hooks import post_ended
 from app.posts.schemas import PostSchema
 from app.webhooks.outbox import emit
 
@@ -42,6 +44,8 @@ def plan_posts(account, now: datetime) -> int:
         select(Post)
         .where(
             Post.team_id == account.team_id,
+            or_(Post.account_id == account.id,
+                Post.account_id.is_(None) if account.is_default else false()),
             Post.status.in_(("scheduled", "publishing")),
             or_(Post.scheduled_for.is_(None), Post.scheduled_for <= now + POST_LEAD_TIME),
         )
@@ -54,6 +58,7 @@ def plan_posts(account, now: datetime) -> int:
         if failed >= MAX_ATTEMPTS:
             post.status, post.status_reason, post.updated_at = "failed", last_error or "could not be published", now
             emit(post.team_id, "post.failed", _post_failed_data(post, now))
+            post_ended(post, now)
             continue
         due_at = (now + RETRY_DELAY) if failed else (post.scheduled_for or now)
         create_action(post.team_id, account.id, "post", post=post, text=post.content, due_at=due_at)
@@ -96,5 +101,9 @@ def plan_comments(account, now: datetime) -> int:
 
 
 def plan_posts_and_comments(account, now: datetime) -> int:
-    """The team's default account publishes its posts and comments."""
-    return plan_posts(account, now) + plan_comments(account, now)
+    """Every account publishes the posts that name it; the team's default account also those that name none, and
+    the comments."""
+    created = plan_posts(account, now)
+    if account.is_default:
+        created += plan_comments(account, now)
+    return created

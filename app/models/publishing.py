@@ -29,6 +29,9 @@ class Post(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     status_reason: Mapped[str | None] = mapped_column(String(300))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     linkedin_url: Mapped[str | None] = mapped_column(String(2000))
+    # The account that publishes it; None = the team's default account (posts made through our API).
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("linkedin_accounts.id", ondelete="SET NULL"), index=True)
 
 
 class Comment(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):

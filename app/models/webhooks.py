@@ -11,6 +11,10 @@ from app.models.base import IdMixin, TeamOwnedMixin, TimestampMixin
 from app.models.types import UTCDateTime
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+# Who an endpoint and an event belong to: our API's consumers, or SocialDock's (per key mode). An event goes only to
+# endpoints of its own audience, in that audience's wire format.
+SOCIALSCALR = "socialscalr"
+AUDIENCES = (SOCIALSCALR, "socialdock:live", "socialdock:test")
 
 
 class WebhookEndpoint(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
@@ -32,6 +36,7 @@ class WebhookEndpoint(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # just lets it lapse, like a delivery claim).
     drain_token: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     drain_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    audience: Mapped[str] = mapped_column(String(30), default=SOCIALSCALR, server_default=SOCIALSCALR)
 
 
 class WebhookEvent(IdMixin, TeamOwnedMixin, db.Model):
@@ -43,6 +48,7 @@ class WebhookEvent(IdMixin, TeamOwnedMixin, db.Model):
     name: Mapped[str] = mapped_column(String(60))
     data: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    audience: Mapped[str] = mapped_column(String(30), default=SOCIALSCALR, server_default=SOCIALSCALR)
     # Set once delivery rows exist for every endpoint subscribed at that moment.
     relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

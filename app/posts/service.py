@@ -5,6 +5,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Action, Post
 from app.models.types import utcnow
+from app.posts.hooks import post_ended
 from app.scoping import get_for_team, team_select
 
 LIST_LIMIT = 200
@@ -60,5 +61,6 @@ def cancel_post(team_id, post_id) -> Post:
     post = _scheduled(team_id, post_id, "cancelled")
     _withdraw_pending_actions(post)
     post.status, post.status_reason, post.updated_at = "cancelled", "cancelled through the API", utcnow()
+    post_ended(post, post.updated_at)
     db.session.flush()
     return post

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from app.clock import now as clock_now
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.models.webhooks import SOCIALSCALR
 from app.scoping import team_select
 from app.webhooks.transport import TOTAL_TIMEOUT
 
@@ -64,12 +65,13 @@ class EndpointState:
     last_failure_at: datetime | None = None
     previous_secret: str | None = None
     previous_secret_expires_at: datetime | None = None
+    audience: str = SOCIALSCALR  # which wire format its requests take
 
     @classmethod
     def of(cls, endpoint: WebhookEndpoint) -> "EndpointState":
         return cls(endpoint.id, endpoint.team_id, endpoint.url, endpoint.secret, endpoint.failing_since,
                    endpoint.active, endpoint.last_failure_at, endpoint.previous_secret,
-                   endpoint.previous_secret_expires_at)
+                   endpoint.previous_secret_expires_at, endpoint.audience or SOCIALSCALR)
 
     def older_secrets(self, now: datetime) -> tuple[str, ...]:
         """A rotated-out secret that still signs beside the current one."""

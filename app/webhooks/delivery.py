@@ -41,7 +41,7 @@ def send_one(sender: PinnedSender, endpoint: EndpointState, delivery: Claimed) -
     now = clock_now()
     try:
         body, headers = build_request(delivery.event_name, delivery.event_data, str(delivery.id), endpoint.secret,
-                                      now, endpoint.older_secrets(now))
+                                      now, endpoint.older_secrets(now), audience=endpoint.audience)
     except UnbuildableRequest as error:
         return SendOutcome(None, 0, error=f"not sent: the request could not be built: {error}"[:500],
                            unsendable=True)

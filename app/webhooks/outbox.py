@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import WebhookEvent
 from app.models.types import utcnow
+from app.models.webhooks import AUDIENCES, SOCIALSCALR
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +28,23 @@ EVENT_NAMES = (
     "post.failed",
     "comment.posted",
 )
+# SocialDock's events (its page's names), for its own endpoints (audiences socialdock:live / socialdock:test).
+DOCK_EVENT_NAMES = ("post_published", "post_failed")
 ALL_EVENTS = "*"
+
+
+def event_names(audience: str) -> tuple[str, ...]:
+    return EVENT_NAMES if audience == SOCIALSCALR else DOCK_EVENT_NAMES
 _EMITTED = "socialscalr.webhook_events_emitted"
 
 
-def emit(team_id: uuid.UUID, event_name: str, data: dict) -> WebhookEvent:
-    """Record an event in the current transaction; the caller commits (or rolls back) it with its change."""
-    if event_name not in EVENT_NAMES:
-        raise ValueError(f"unknown event {event_name!r}")
-    event = WebhookEvent(team_id=team_id, name=event_name, data=data, created_at=utcnow())
+def emit(team_id: uuid.UUID, event_name: str, data: dict, audience: str = SOCIALSCALR) -> WebhookEvent:
+    """Record an event in the current transaction; the caller commits (or rolls back) it with its change.
+
+    Only endpoints of the same `audience` receive it (our API's, or SocialDock's live or sandbox ones)."""
+    if audience not in AUDIENCES or event_name not in event_names(audience):
+        raise ValueError(f"unknown event {event_name!r} for {audience!r}")
+    event = WebhookEvent(team_id=team_id, name=event_name, data=data, created_at=utcnow(), audience=audience)
     db.session.add(event)
     db.session.info[_EMITTED] = True
     return event

@@ -29,8 +29,10 @@ INSERT_CHUNK = 200
 INACTIVE_ERROR = "not sent: the webhook was inactive when the event happened; redeliver it after reactivating"
 
 
-def is_subscribed(endpoint: WebhookEndpoint, event_name: str) -> bool:
-    return ALL_EVENTS in endpoint.events or event_name in endpoint.events
+def is_subscribed(endpoint: WebhookEndpoint, event: WebhookEvent) -> bool:
+    if endpoint.audience != event.audience:
+        return False  # SocialDock's events never reach our API's endpoints, nor ours SocialDock's
+    return ALL_EVENTS in endpoint.events or event.name in endpoint.events
 
 
 def _is_postgres() -> bool:
@@ -62,7 +64,7 @@ def relay_pending_events(limit: int = RELAY_BATCH) -> tuple[int, set[uuid.UUID]]
         if event.team_id not in endpoints_by_team:
             endpoints_by_team[event.team_id] = db.session.scalars(team_select(WebhookEndpoint, event.team_id)).all()
         for endpoint in endpoints_by_team[event.team_id]:
-            if is_subscribed(endpoint, event.name) and endpoint.created_at <= event.created_at:
+            if is_subscribed(endpoint, event) and endpoint.created_at <= event.created_at:
                 row = {"id": new_id(), "team_id": event.team_id, "event_id": event.id, "endpoint_id": endpoint.id,
                        "attempts": 0, "created_at": now, "updated_at": now}
                 if endpoint.active:

@@ -12,11 +12,12 @@ from app.clock import now as clock_now
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from app.models.webhooks import SOCIALSCALR
 from app.scoping import get_for_team, team_select
 from app.webhooks.addresses import UnsafeUrl, resolve
 from app.webhooks.claims import EndpointState
 from app.webhooks.delivery import new_sender
-from app.webhooks.outbox import ALL_EVENTS, EVENT_NAMES
+from app.webhooks.outbox import ALL_EVENTS, event_names
 from app.webhooks.outcomes import deactivate
 from app.webhooks.payload import build_request
 from app.webhooks.wakeups import wake_delivery
@@ -34,11 +35,12 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-def normalize_events(events: list[str]) -> list[str]:
-    unknown = [name for name in events if name != ALL_EVENTS and name not in EVENT_NAMES]
+def normalize_events(events: list[str], audience: str = SOCIALSCALR) -> list[str]:
+    known = event_names(audience)
+    unknown = [name for name in events if name != ALL_EVENTS and name not in known]
     if unknown:
         raise ApiError(400, f"events: unknown event names: {', '.join(unknown)} "
-                            f"(known: {', '.join(EVENT_NAMES)}, or {ALL_EVENTS} for all)")
+                            f"(known: {', '.join(known)}, or {ALL_EVENTS} for all)")
     if not events:
         raise ApiError(400, "events: subscribe to at least one event (or * for all)")
     return [ALL_EVENTS] if ALL_EVENTS in events else list(dict.fromkeys(events))
@@ -52,33 +54,43 @@ def check_url(url: str) -> str:
     return url
 
 
+def _of_audience(team_id: uuid.UUID, audience: str, *columns):
+    return team_select(WebhookEndpoint, team_id, *columns).where(WebhookEndpoint.audience == audience)
+
+
 def create_endpoint(team_id: uuid.UUID, url: str, events: list[str], secret: str | None = None,
-                    description: str | None = None) -> WebhookEndpoint:
-    """A new active endpoint (flushed, not committed); only this answer shows its secret."""
-    events = normalize_events(events)
+                    description: str | None = None, audience: str = SOCIALSCALR) -> WebhookEndpoint:
+    """A new active endpoint (flushed, not committed); only this answer shows its secret.
+
+    `audience`: our API's endpoints, or SocialDock's (each API sees and manages only its own)."""
+    events = normalize_events(events, audience)
     check_url(url)
-    count = db.session.scalar(team_select(WebhookEndpoint, team_id, func.count(WebhookEndpoint.id)))
+    count = db.session.scalar(_of_audience(team_id, audience, func.count(WebhookEndpoint.id)))
     if count >= MAX_ENDPOINTS_PER_TEAM:
         raise ApiError(409, f"a team has at most {MAX_ENDPOINTS_PER_TEAM} webhooks; delete one first")
     secret = secret or generate_secret()
     endpoint = WebhookEndpoint(team_id=team_id, url=url, events=events, secret=secret, description=description,
-                               active=True)
+                               active=True, audience=audience)
     db.session.add(endpoint)
     db.session.flush()
     return endpoint
 
 
-def list_endpoints(team_id: uuid.UUID) -> list[WebhookEndpoint]:
-    return db.session.scalars(team_select(WebhookEndpoint, team_id).order_by(WebhookEndpoint.created_at)).all()
+def list_endpoints(team_id: uuid.UUID, audience: str = SOCIALSCALR) -> list[WebhookEndpoint]:
+    return db.session.scalars(_of_audience(team_id, audience).order_by(WebhookEndpoint.created_at)).all()
 
 
-def get_endpoint(team_id: uuid.UUID, endpoint_id) -> WebhookEndpoint:
-    return get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook")
+def get_endpoint(team_id: uuid.UUID, endpoint_id, audience: str = SOCIALSCALR,
+                 for_update: bool = False) -> WebhookEndpoint:
+    endpoint = get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook", for_update=for_update)
+    if endpoint.audience != audience:
+        raise ApiError(404, "webhook not found")  # the other API's endpoint is not this API's to see
+    return endpoint
 
 
 def update_endpoint(team_id: uuid.UUID, endpoint_id, changes: dict) -> WebhookEndpoint:
     """Change url, events, description or active; deactivating gives up its pending deliveries."""
-    endpoint = get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook", for_update=True)
+    endpoint = get_endpoint(team_id, endpoint_id, for_update=True)
     now = clock_now()
     if "events" in changes:
         endpoint.events = normalize_events(changes["events"])
@@ -98,15 +110,15 @@ def update_endpoint(team_id: uuid.UUID, endpoint_id, changes: dict) -> WebhookEn
     return endpoint
 
 
-def delete_endpoint(team_id: uuid.UUID, endpoint_id) -> None:
-    db.session.delete(get_endpoint(team_id, endpoint_id))
+def delete_endpoint(team_id: uuid.UUID, endpoint_id, audience: str = SOCIALSCALR) -> None:
+    db.session.delete(get_endpoint(team_id, endpoint_id, audience))
     db.session.flush()
 
 
 def rotate_secret(team_id: uuid.UUID, endpoint_id) -> WebhookEndpoint:
     """A new secret, used from the next delivery on and shown only in this answer; the old one keeps signing
     `webhook-signature` beside it for ROTATION_OVERLAP (a second rotation in that time drops the oldest)."""
-    endpoint = get_for_team(WebhookEndpoint, team_id, endpoint_id, what="webhook", for_update=True)
+    endpoint = get_endpoint(team_id, endpoint_id, for_update=True)
     now = clock_now()
     endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, now + ROTATION_OVERLAP
     endpoint.secret = generate_secret()

@@ -38,6 +38,11 @@ def signature_for(secret: str | bytes, raw_body: bytes) -> str:
     return SIGNATURE_PREFIX + hmac.new(_as_bytes(secret), _as_bytes(raw_body), hashlib.sha256).hexdigest()
 
 
+def dock_signature_for(secret: str | bytes, raw_body: bytes) -> str:
+    """SocialDock's `X-SocialDock-Signature`: the bare hex HMAC-SHA256 of the raw body."""
+    return hmac.new(_as_bytes(secret), _as_bytes(raw_body), hashlib.sha256).hexdigest()
+
+
 def standard_key(secret: str) -> bytes:
     """The HMAC key that signs `webhook-signature` for this secret (see the module's docstring)."""
     encoded = secret.removeprefix(STANDARD_SECRET_PREFIX)

@@ -116,6 +116,19 @@ class PinnedSender:
             retry_after_seconds=_retry_after(response.headers.get("Retry-After")),
         )
 
+    def get(self, url: str, headers: dict | None = None, read_timeout: float = 30.0):
+        """A GET to the checked address of `url` (the same SSRF rules as a webhook; used to fetch media by URL).
+
+        Redirects are not followed (the caller checks a Location like any other URL) and the body is not read:
+        the caller streams it, with its own cap, and closes the response. Raises UnsafeUrl or urllib3's HTTPError.
+        """
+        target = self._target(url)
+        return self._pool(target).urlopen(
+            "GET", target.path, headers={**(headers or {}), "Host": target.host_header},
+            redirect=False, retries=False, assert_same_host=False, preload_content=False,
+            timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=read_timeout),
+        )
+
     @staticmethod
     def _read_capped(response, deadline: float) -> str | None:
         data = b""
