@@ -6,12 +6,24 @@ tokens and never reads the cookie). Assets are served from app/web/static: nothi
 """
 
 from flask import Blueprint, Flask, current_app, g
+from flask.sessions import SecureCookieSessionInterface
 
 from app.web import accounts_views, auth_views, campaigns_views, posts_views, settings_views, webhooks_views
 from app.web.pages import csrf
 from app.web.session import SESSION_LIFETIME
 
 BLUEPRINTS = (auth_views, settings_views, webhooks_views, accounts_views, campaigns_views, posts_views)
+
+
+class PagesOnlySessions(SecureCookieSessionInterface):
+    """Only pages use the cookie session: an API request never reads the cookie (nor pays to verify it)."""
+
+    API_PATHS = ("/api/",)
+
+    def open_session(self, app, request):
+        if request.path.startswith(self.API_PATHS) or "/api/v1/" in request.path:
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def _forget_csrf_token(_error=None):
@@ -27,6 +39,7 @@ def init_app(app: Flask) -> None:
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
     # Secure (HTTPS only) except in tests and debug; the plain-http dev server (`socialscalr serve`) turns it off.
     app.config["SESSION_COOKIE_SECURE"] = not (app.testing or app.debug)
+    app.session_interface = PagesOnlySessions()
     csrf.init_app(app)
     app.teardown_request(_forget_csrf_token)
     app.register_blueprint(Blueprint("web_assets", __name__, static_folder="static", static_url_path="/assets"))
