@@ -22,7 +22,19 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, and_, bindparam, case, literal, literal_column, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from app.caps.pauses import invites_paused
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy
@@ -82,6 +94,21 @@ class LeaseRequest:
     statement: object
     parameters: dict
     may_pace: bool
+
+
+def create_actions(rows: list[dict], now: datetime) -> None:
+    """Many actions in one INSERT (the planner's batch for an account): each row names team_id, account_id, type,
+    lead_id, campaign_id, text and due_at, as create_action's arguments do. Not flushed through the session."""
+    if not rows:
+        return
+    for row in rows:
+        if row["type"] not in ACTION_TYPES:
+            raise ValueError(f"unknown action type {row['type']!r}")
+        if row["due_at"].tzinfo is None:
+            raise ValueError("due_at must be an aware datetime")
+    db.session.execute(insert(Action.__table__), [
+        {**row, "id": uuid.uuid4(), "status": "pending", "lease_count": 0, "details": {}, "created_at": now,
+         "updated_at": now} for row in rows])
 
 
 def lease_request(account, policy: AccountPolicy, limit: int, now: datetime,

@@ -19,12 +19,12 @@ from sqlalchemy import func, select, update
 
 from app import clock
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
-from app.caps.usage import COUNTED_ACTION_STATUSES, remaining_capacity
+from app.caps.usage import COUNTED_ACTION_STATUSES, campaigns_used, remaining_capacity
 from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
 from app.engine.locks import lock_row, try_transaction_lock
 from app.engine.publishing import plan_posts_and_comments
 from app.engine.sequence import ACTIVE_LEAD_STATUSES, schedule_next_step, targeting_verdict
-from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
+from app.engine.steps import PlannedBatch, plan_invites, plan_messages, plan_withdrawals
 from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
@@ -220,9 +220,12 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     if campaigns:
         inviting = campaigns_invited_from(account, campaigns)
         capacity = remaining_capacity(account, policy, now)
-        created += plan_withdrawals(account, campaigns, inviting, policy, now)
-        created += plan_messages(account, campaigns, inviting, policy, timeline, capacity["messages"], now)
-        created += plan_invites(account, inviting, policy, timeline, capacity["invites"], now)
+        used = campaigns_used([campaign.id for campaign in campaigns], policy, now)
+        batch = PlannedBatch(account.id, now)
+        plan_withdrawals(batch, account, campaigns, inviting, policy, now)
+        plan_messages(batch, account, campaigns, inviting, policy, timeline, capacity["messages"], used, now)
+        plan_invites(batch, inviting, policy, timeline, capacity["invites"], used, now)
+        created += batch.write()
     if account.is_default:
         created += plan_posts_and_comments(account, now)
     return created
