@@ -16,7 +16,8 @@ from tests.test_extension_support import Team
 def _reference(action_id) -> dict:
     """What the schema renders for the action as stored now, with its lead, post and comment."""
     db.session.expire_all()
-    row = dict(db.session.execute(select(*Action.__table__.c).where(Action.id == uuid.UUID(action_id))).mappings().one())
+    statement = select(*Action.__table__.c).where(Action.id == uuid.UUID(action_id))
+    row = dict(db.session.execute(statement).mappings().one())
     for key, model in (("lead", Lead), ("post", Post), ("comment", Comment)):
         table = model.__table__
         related = row[key + "_id"]
