@@ -1,5 +1,6 @@
 """Leasing actions on PostgreSQL: a poll (`extension_bridge.service.poll`, the path GET /api/v1/extension/actions
-takes after auth: the account, `app.actions.service.lease_actions`, the commit) against a raw baseline
+takes after auth: the account, `app.actions.service.lease_actions`, the commit, then the answer rendered by the
+view's PollAnswerSchema with each action's lead, post or comment) against a raw baseline
 UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id on the same table, in one run.
 
     .venv/bin/python bench/extension_lease.py [--posts 10000] [--invites 10000] [--history 200000]
@@ -36,11 +37,11 @@ DUE_AT = NOW - timedelta(minutes=30)  # today: planned this morning, due now
 HISTORY_BEFORE = NOW - timedelta(days=1)
 
 
-def recreate_database():
+def recreate_database(name: str):
     engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
 
 
@@ -137,22 +138,26 @@ def main():
     parser.add_argument("--history", type=int, default=200000)
     parser.add_argument("--pollers", type=int, default=8)
     parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database (dropped and recreated)")
     args = parser.parse_args()
-    recreate_database()
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+    recreate_database(args.database)
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.pollers + 2},
                       "CLOCK": lambda: NOW})
     with app.app_context():
         upgrade()
         team_id, account_id = seed(args.posts, args.invites, args.history)
-        kinds = dict(db.session.execute(sa.text(
-            "SELECT id, type FROM actions WHERE due_at > :history"), {"history": HISTORY_BEFORE}).all())
+        kinds = {str(id_): kind for id_, kind in db.session.execute(sa.text(
+            "SELECT id, type FROM actions WHERE due_at > :history"), {"history": HISTORY_BEFORE}).all()}
         db.session.remove()
 
     def poll():
+        from extension_bridge.schemas import PollAnswerSchema
         from extension_bridge.service import poll as extension_poll
 
-        return [action.id for action in extension_poll(team_id, str(account_id), args.batch)["actions"]]
+        # What the endpoint sends: the service's answer rendered by the view's schema.
+        answer = PollAnswerSchema().dump(extension_poll(team_id, str(account_id), args.batch))
+        return [action["id"] for action in answer["actions"]]
 
     def raw():
         ids = db.session.scalars(sa.text(
@@ -162,7 +167,7 @@ def main():
             "RETURNING id"),
             {"account": account_id, "now": NOW, "n": args.batch, "until": NOW + timedelta(minutes=10)}).all()
         db.session.commit()
-        return ids
+        return [str(id_) for id_ in ids]
 
     results, leased_invites = {}, []
     for name, take in (("raw", raw), ("poll", poll), ("raw", raw), ("poll", poll)):
@@ -181,7 +186,7 @@ def main():
     print(f"{args.posts} posts and {args.invites} invites due, {args.history} past actions; {args.pollers} pollers, "
           f"batches of {args.batch}; no action leased twice")
     print(f"raw UPDATE ... SKIP LOCKED:     {raw_rate:,.0f} leases/s (every due action)")
-    print(f"poll (lease_actions + commit): {poll_rate:,.0f} leases/s (every post, invites: {leased_invites})")
+    print(f"poll (lease + commit + rendering): {poll_rate:,.0f} leases/s (every post, invites: {leased_invites})")
     print(f"ratio (poll / raw): {poll_rate / raw_rate:.2f}")
     with app.app_context():
         db.engine.dispose()

@@ -13,7 +13,8 @@ failed or cancelled) spread over the two years before today.
 Measures, each from the same starting state (the due leads are restored and the planned actions deleted):
 - full pass with `--workers` workers: when `worker.engine_jobs.plan_account_job` exists, `run_planner` fans
   the accounts out as one job each on the engine queue of `--redis-url` (flushed), drained by that many real
-  RQ burst workers (`socialscalr worker --burst`'s code, forking per job); otherwise that many processes each
+  RQ burst workers (`socialscalr worker --burst`'s engine worker: `worker.runner.group_worker`; before it
+  existed, a forking `rq.Worker`); otherwise that many processes each
   run `app.engine.planner.run_tick` at once. Timed from the fan-out to the last worker's end.
 - per-account: after withdrawals and qualification, `plan_account(account_id, now, rng)` for every account in
   one process, committing after each; p50, p90 and max.
@@ -204,13 +205,18 @@ def _worker_process(args, ready, go, finished):
         from rq import Queue, Worker
 
         from app.queueing import ENGINE_QUEUE, redis_connection
+        from worker import runner
         from worker.context import bind_app
 
         bind_app(app)
-        connection = redis_connection(app)
+        if hasattr(runner, "group_worker"):  # the engine group's own worker class, as `socialscalr worker` runs it
+            worker = runner.group_worker(app, "engine")
+        else:
+            connection = redis_connection(app)
+            worker = Worker([Queue(ENGINE_QUEUE, connection=connection)], connection=connection)
         ready.set()
         go.wait()
-        Worker([Queue(ENGINE_QUEUE, connection=connection)], connection=connection).work(burst=True)
+        worker.work(burst=True)
     else:
         from app.engine.planner import run_tick
         from app.extensions import db
@@ -288,6 +294,7 @@ def main():
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--rebuild", action="store_true", help="drop the kept database and seed it again")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="flushed: the bench's own")
+    parser.add_argument("--seed-only", action="store_true", help="build (or keep) the database and stop")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -313,6 +320,8 @@ def main():
             "(SELECT count(*) FROM bench_due_leads)"), {"seeded": SEEDED_BEFORE}).one()
         db.session.remove()
     print("accounts {:,}, active campaigns {:,}, leads {:,}, past actions {:,}, due {:,}".format(*counts))
+    if args.seed_only:
+        return
 
     for number in range(1, args.passes + 1):
         with app.app_context():

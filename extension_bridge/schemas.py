@@ -2,12 +2,15 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from app.comments.schemas import CommentSchema
 from app.common.casing import CamelOrSnakeSchema
+from app.common.fast_dump import dump_plan, dump_row
 from app.common.fields import TrimmedString, UtcDateTime
 from app.errors import ApiError
-from app.leads.schemas import RefusedLeadSchema
+from app.leads.schemas import LeadSchema, RefusedLeadSchema
 from app.leads.service import MAX_BULK_LEADS
 from app.models import ACTION_TYPES
+from app.posts.schemas import PostSchema
 from extension_bridge.hostile import ScrapedText
 
 MAX_DETAILS_KEYS = 20
@@ -95,19 +98,21 @@ class PollQuerySchema(CamelOrSnakeSchema):
     accountId = fields.String(validate=validate.Length(max=64))
 
 
-def _dump_with(module: str, name: str, obj):
-    from importlib import import_module
-
-    return getattr(import_module(module), name)().dump(obj) if obj is not None else None
+def _dump_with(schema, obj):
+    return schema().dump(obj) if obj is not None else None
 
 
 class LeasedActionSchema(Schema):
+    """What the extension receives per leased action: the reference rendering (and the API document) of a
+    leased action, a dict of its columns with its `lead`, `post` and `comment` (app.engine.execution.lease).
+    Polls render it through LeasedActionList, which must give the same JSON (tests/test_extension_poll_render.py)."""
+
     class Meta:
         ordered = True
 
     id = fields.UUID()
     type = fields.String(metadata={"enum": list(ACTION_TYPES)})
-    step = fields.Function(lambda a: "verify" if a.status == "unknown" else "perform",
+    step = fields.Function(lambda a: "verify" if a["status"] == "unknown" else "perform",
                            metadata={"enum": ["perform", "verify"]})
     leaseToken = fields.String(attribute="lease_token")
     leaseExpiresAt = UtcDateTime(attribute="lease_expires_at")
@@ -115,16 +120,51 @@ class LeasedActionSchema(Schema):
     dueAt = UtcDateTime(attribute="due_at")
     campaignId = fields.UUID(attribute="campaign_id", allow_none=True)
     text = fields.String(allow_none=True, metadata={"description": "rendered note / message / post / comment"})
-    lead = fields.Function(lambda a: _dump_with("app.leads.schemas", "LeadSchema", a.lead))
-    post = fields.Function(lambda a: _dump_with("app.posts.schemas", "PostSchema", a.post))
-    comment = fields.Function(lambda a: _dump_with("app.comments.schemas", "CommentSchema", a.comment))
+    lead = fields.Function(lambda a: _dump_with(LeadSchema, a["lead"]))
+    post = fields.Function(lambda a: _dump_with(PostSchema, a["post"]))
+    comment = fields.Function(lambda a: _dump_with(CommentSchema, a["comment"]))
+
+
+class LeasedActionList(fields.List):
+    """Renders leased actions exactly like List(Nested(LeasedActionSchema)), with plans built once from the schemas'
+    own fields (app.common.fast_dump): marshmallow's per-field calls cost more than the poll's SQL."""
+
+    _plans: dict = {}
+
+    @classmethod
+    def plans(cls) -> dict:
+        if not cls._plans:
+            cls._plans.update({
+                "action": dump_plan(LeasedActionSchema(), skip=_SUBJECTS + ("step",)),
+                "lead": dump_plan(LeadSchema()), "post": dump_plan(PostSchema()),
+                "comment": dump_plan(CommentSchema()),
+            })
+        return cls._plans
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        plans = self.plans()
+        rendered = []
+        for action in value:
+            out = dump_row(plans["action"], action)
+            out["step"] = "verify" if action["status"] == "unknown" else "perform"
+            for subject in _SUBJECTS:
+                row = action[subject]
+                out[subject] = dump_row(plans[subject], row) if row is not None else None
+            rendered.append({key: out[key] for key in _ORDER})
+        return rendered
+
+
+_SUBJECTS = ("lead", "post", "comment")
+_ORDER = tuple(LeasedActionSchema().fields)
 
 
 class PollAnswerSchema(Schema):
     class Meta:
         ordered = True
 
-    actions = fields.List(fields.Nested(LeasedActionSchema))
+    actions = LeasedActionList(fields.Nested(LeasedActionSchema))
     pollIntervalSeconds = fields.Integer()
 
 

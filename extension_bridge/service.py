@@ -66,7 +66,8 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
 
 
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
-    account = account_for_request(team_id, account_id)
+    """The actions leased to the calling account, as plain dicts (PollAnswerSchema renders them without the ORM)."""
+    account = account_for_request(team_id, account_id, plain=True)
     leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()))
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
     db.session.commit()

@@ -2,9 +2,10 @@
 
 Every queue group (`app.queueing.QUEUE_GROUPS`) has workers of its own: a webhook
 receiver that takes seconds to answer occupies a webhooks worker, never the engine's.
-`socialscalr worker` supervises one forking RQ worker process per slot (restarting
-one that dies) and runs the periodic ticker; embedded mode runs the same slots as
-threads on the in-process fakeredis.
+`socialscalr worker` supervises one RQ worker process per slot (restarting one
+that dies; the engine's runs its jobs in process, the webhooks' fork one per job)
+and runs the periodic ticker; embedded mode runs the same slots as threads on
+the in-process fakeredis.
 """
 
 import logging
@@ -43,7 +44,7 @@ def _slots(workers: dict[str, int]) -> list[str]:
     return [group for group, count in workers.items() for _ in range(count)]
 
 
-class _GroupWorker(Worker):
+class _Supervised:
     """A supervised worker: it stops on the SIGTERM the supervisor forwards (a first one lets the current job
     finish, a second one ends it, as RQ does) and ignores the SIGINT a terminal's Ctrl-C sends the whole
     process group, which the supervisor turns into that one SIGTERM."""
@@ -59,16 +60,36 @@ class _GroupWorker(Worker):
         super().main_work_horse(job, queue)
 
 
+class _GroupWorker(_Supervised, Worker):
+    """Forks a work horse per job."""
+
+
+class _InProcessGroupWorker(_Supervised, SimpleWorker):
+    """The engine's worker runs its jobs in its own process, without a fork per job. Its jobs are short (planning
+    one account takes tens of milliseconds) and a fork with a fresh database connection cost 0.4-0.9 s each, so
+    a pass over every account was mostly forking. Timeouts still end a job (SIGALRM, in this main thread); a job
+    that kills the process takes the worker with it, and the supervisor starts another (the job is then
+    retried or failed by RQ's registry clean-up, and lease expiry runs on the next periodic tick)."""
+
+
+# Which worker class runs each group: the webhook drains may block on a receiver for seconds and keep a fork each.
+GROUP_WORKER_CLASSES = {"engine": _InProcessGroupWorker, "webhooks": _GroupWorker}
+
+
+def group_worker(app: Flask, group: str):
+    """The RQ worker a `socialscalr worker` process runs for a group (bench/planner.py drives the same one)."""
+    connection = redis_connection(app)
+    return GROUP_WORKER_CLASSES[group](_queues(connection, QUEUE_GROUPS[group]), connection=connection)
+
+
 def _work_group(app: Flask, group: str, burst: bool) -> None:
-    """A worker process's life: one forking RQ worker on its group's queues, with RQ's scheduler for them."""
+    """A worker process's life: one RQ worker on its group's queues, with RQ's scheduler for them."""
     for signum in (signal.SIGTERM, signal.SIGINT):  # the supervisor's handlers do not belong here
         signal.signal(signum, signal.SIG_DFL)
     bind_app(app)
     with app.app_context():
         db.engine.dispose(close=False)  # the supervisor's probe may have pooled connections: they stay its own
-    connection = redis_connection(app)
-    queues = _queues(connection, QUEUE_GROUPS[group])
-    _GroupWorker(queues, connection=connection).work(burst=burst, with_scheduler=True)
+    group_worker(app, group).work(burst=burst, with_scheduler=True)
 
 
 def run_workers(app: Flask, workers: dict[str, int] | None = None, burst: bool = False,

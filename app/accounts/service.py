@@ -21,7 +21,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.leads.service import normalize_profile_url
 from app.models import LinkedInAccount
-from app.scoping import get_for_team, team_select
+from app.scoping import get_for_team, get_plain_for_team, read_plain, team_select
 
 ACCOUNT_HEADER = "X-LinkedIn-Account"
 
@@ -74,11 +74,17 @@ def _find(team_id, url: str) -> LinkedInAccount | None:
     return db.session.scalar(team_select(LinkedInAccount, team_id).where(LinkedInAccount.profile_url == url))
 
 
-def account_for_request(team_id: uuid.UUID, account_id: str | None) -> LinkedInAccount:
-    """The account the extension says it acts as (404 for another team's), or the team's only account."""
+def account_for_request(team_id: uuid.UUID, account_id: str | None, plain: bool = False) -> LinkedInAccount:
+    """The account the extension says it acts as (404 for another team's), or the team's only account.
+    `plain`: a plain row of its columns instead of an ORM object, for a caller that only reads it (a poll)."""
     if account_id:
-        return get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account")
-    accounts = db.session.scalars(team_select(LinkedInAccount, team_id).limit(2)).all()
+        read = get_plain_for_team if plain else get_for_team
+        return read(LinkedInAccount, team_id, account_id, what="linkedin account")
+    if plain:
+        columns = LinkedInAccount.__table__.c
+        accounts = read_plain(team_select(LinkedInAccount, team_id, *columns).limit(2), all_rows=True)
+    else:
+        accounts = db.session.scalars(team_select(LinkedInAccount, team_id).limit(2)).all()
     if len(accounts) == 1:
         return accounts[0]
     if not accounts:

@@ -22,7 +22,19 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from app import metrics
 from app.caps.pauses import invites_paused
@@ -76,61 +88,138 @@ def create_action(team_id: uuid.UUID, account_id: uuid.UUID, type: str, *, lead=
     return action
 
 
-def lease_actions(account: LinkedInAccount, policy: AccountPolicy, limit: int, now: datetime,
-                  lease: timedelta = DEFAULT_LEASE) -> list[Action]:
-    """Lease up to `limit` due actions of the account (locked by the caller): verify steps first, then the oldest
-    due; at most one paced action, and only when the account may act again. One UPDATE ... RETURNING, whose
-    candidates come from index range reads (account_id, status, due_at), each locked FOR UPDATE SKIP LOCKED."""
-    token = secrets.token_urlsafe(24)
-    limit = max(1, min(limit, MAX_LEASE_BATCH))
-    lease_ended = and_(Action.lease_expires_at.is_not(None), Action.lease_expires_at <= now)
-    pending = and_(Action.status == "pending", Action.due_at <= now)
-    # Offered again: leased to a poller whose lease ended without a start (at most MAX_LEASES times).
-    lapsed = and_(Action.status == "leased", Action.due_at <= now, lease_ended, Action.lease_count < MAX_LEASES)
-    # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
-    verify = and_(Action.status.in_(("started", "unknown")),
-                  or_(lease_ended, and_(Action.status == "unknown", Action.lease_expires_at.is_(None))))
-    # Nothing is offered for a person on the do-not-contact list (a verify step still is: it only checks LinkedIn).
-    allowed = or_(Action.lead_id.is_(None), ~lead_id_is_listed(Action.lead_id))
-    pending, lapsed = and_(pending, allowed), and_(lapsed, allowed)
-    unpaced = Action.type.not_in(PACED_ACTION_TYPES)
-    candidates = [_candidates(account, 0, verify, limit), _candidates(account, 1, and_(pending, unpaced), limit),
-                  _candidates(account, 1, and_(lapsed, unpaced), limit)]
-    if may_act(account, policy, now):
+@dataclass(frozen=True)
+class LeaseRequest:
+    """One poll's lease: the statement's shape (`statement`, an UPDATE ... RETURNING every column of the leased
+    actions) and its bound values."""
+
+    statement: object
+    parameters: dict
+    may_pace: bool
+
+
+def create_actions(rows: list[dict], now: datetime) -> None:
+    """Many actions in one INSERT (the planner's batch for an account): each row names team_id, account_id, type,
+    lead_id, campaign_id, text and due_at, as create_action's arguments do. Not flushed through the session."""
+    if not rows:
+        return
+    for row in rows:
+        if row["type"] not in ACTION_TYPES:
+            raise ValueError(f"unknown action type {row['type']!r}")
+        if row["due_at"].tzinfo is None:
+            raise ValueError("due_at must be an aware datetime")
+    db.session.execute(insert(Action.__table__), [
+        {**row, "id": uuid.uuid4(), "status": "pending", "lease_count": 0, "details": {}, "created_at": now,
+         "updated_at": now} for row in rows])
+
+
+def lease_request(account, policy: AccountPolicy, limit: int, now: datetime,
+                  lease: timedelta = DEFAULT_LEASE) -> LeaseRequest:
+    """Up to `limit` due actions of the account: verify steps first, then the oldest due; at most one paced action,
+    and only when the account may act again (the caller then holds the account's lock). Candidates come from
+    index range reads (account_id, status, due_at), each locked FOR UPDATE SKIP LOCKED. The account may be a plain
+    row (a poll runs every few seconds per extension: no ORM objects on this path)."""
+    paced = may_act(account, policy, now)
+    return LeaseRequest(_lease_statement(paced, paced and invites_paused(account, now)), {
+        "lease_account": account.id, "lease_team": account.team_id, "now": now, "lease_until": now + lease,
+        "token": secrets.token_urlsafe(24), "n": max(1, min(limit, MAX_LEASE_BATCH)),
         # Caps count actions by their due day: one planned for an earlier day is never done today.
-        paced = and_(or_(pending, lapsed), Action.type.in_(PACED_ACTION_TYPES),
-                     Action.due_at >= policy.day_window(now)[0])
-        if invites_paused(account, now):
-            paced = and_(paced, Action.type != "invite")
-        candidates.append(_candidates(account, 1, paced, 1))
+        "day_start": policy.day_window(now)[0],
+    }, paced)
+
+
+def lease_actions(account, policy: AccountPolicy, limit: int, now: datetime,
+                  lease: timedelta = DEFAULT_LEASE) -> list[dict]:
+    """Lease as `lease_request` says, in the session's transaction: one UPDATE ... RETURNING (plus the account's
+    `paced_ready_at` when a paced action went out). Plain dicts of the actions' columns, in (due_at, id) order."""
+    request = lease_request(account, policy, limit, now, lease)
+    connection = db.session.connection()
+    leased = [dict(row) for row in connection.execute(request.statement, request.parameters).mappings()]
+    if any(row["type"] in PACED_ACTION_TYPES and row["status"] == "leased" for row in leased):
+        hold_paced(connection, account.id, now + lease)
+    leased.sort(key=lambda row: (row["due_at"], str(row["id"])))
+    return leased
+
+
+def hold_paced(connection, account_id, until: datetime) -> None:
+    # Nothing paced goes out while this one is in the extension's hands.
+    accounts = LinkedInAccount.__table__
+    connection.execute(update(accounts).where(accounts.c.id == account_id).values(paced_ready_at=until))
+
+
+def held_paced_statement(leased):
+    """hold_paced as a statement over the leased rows (`leased`, a CTE of the lease): for a lease in one statement."""
+    accounts = LinkedInAccount.__table__
+    paced_out = select(leased.c.id).where(leased.c.type.in_(PACED_ACTION_TYPES), leased.c.status == "leased")
+    return (update(accounts).where(accounts.c.id == bindparam("lease_account", type_=accounts.c.id.type),
+                                   paced_out.exists())
+            .values(paced_ready_at=bindparam("lease_until", type_=accounts.c.paced_ready_at.type),
+                    updated_at=bindparam("now", type_=accounts.c.updated_at.type)))
+
+
+_LEASE_STATEMENTS: dict = {}
+
+
+def _lease_statement(paced: bool, invites_paused_now: bool):
+    """The lease UPDATE, built once per shape (its values are bound parameters): building and hashing a fresh
+    statement on every poll cost more Python than the rest of the poll."""
+    key = (paced, invites_paused_now)
+    if key not in _LEASE_STATEMENTS:
+        _LEASE_STATEMENTS[key] = _build_lease_statement(paced, invites_paused_now)
+    return _LEASE_STATEMENTS[key]
+
+
+def _build_lease_statement(paced: bool, invites_paused_now: bool):
+    actions = Action.__table__
+    c = actions.c
+    now = bindparam("now", type_=c.due_at.type)
+    n = bindparam("n", type_=Integer)
+    lease_ended = and_(c.lease_expires_at.is_not(None), c.lease_expires_at <= now)
+    pending = and_(c.status == "pending", c.due_at <= now)
+    # Offered again: leased to a poller whose lease ended without a start (at most MAX_LEASES times).
+    lapsed = and_(c.status == "leased", c.due_at <= now, lease_ended, c.lease_count < MAX_LEASES)
+    # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
+    verify = and_(c.status.in_(("started", "unknown")),
+                  or_(lease_ended, and_(c.status == "unknown", c.lease_expires_at.is_(None))))
+    # Nothing is offered for a person on the do-not-contact list (a verify step still is: it only checks LinkedIn).
+    allowed = or_(c.lead_id.is_(None), ~lead_id_is_listed(c.lead_id))
+    pending, lapsed = and_(pending, allowed), and_(lapsed, allowed)
+    # The predicate of ix_actions_unpaced_due as it is written there (literals, not parameters).
+    unpaced = c.type.not_in([literal_column(f"'{kind}'") for kind in PACED_ACTION_TYPES])
+    candidates = [_candidates(0, verify, n), _candidates(1, and_(pending, unpaced), n),
+                  _candidates(1, and_(lapsed, unpaced), n)]
+    if paced:
+        paced_due = and_(or_(pending, lapsed), c.type.in_(PACED_ACTION_TYPES),
+                         c.due_at >= bindparam("day_start", type_=c.due_at.type))
+        if invites_paused_now:
+            paced_due = and_(paced_due, c.type != "invite")
+        candidates.append(_candidates(1, paced_due, 1))
     pool = union_all(*candidates).subquery()
-    chosen = select(pool.c.id).order_by(pool.c.priority, pool.c.due_at, pool.c.id).limit(limit)
-    offered = Action.status.in_(("pending", "leased"))
-    leased = db.session.scalars(
-        update(Action)
-        .where(Action.id.in_(chosen.scalar_subquery()))
+    chosen = select(pool.c.id).order_by(pool.c.priority, pool.c.due_at, pool.c.id).limit(n)
+    offered = c.status.in_(("pending", "leased"))
+    return (
+        update(actions)
+        .where(c.id.in_(chosen.scalar_subquery()))
         .values(
             status=case((offered, "leased"), else_="unknown"),
-            lease_count=case((offered, Action.lease_count + 1), else_=Action.lease_count),
-            lease_token=token, lease_expires_at=now + lease, updated_at=now,
+            lease_count=case((offered, c.lease_count + 1), else_=c.lease_count),
+            lease_token=bindparam("token", type_=c.lease_token.type),
+            lease_expires_at=bindparam("lease_until", type_=c.lease_expires_at.type), updated_at=now,
         )
-        .returning(Action)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).all()
-    if any(action.type in PACED_ACTION_TYPES and action.status == "leased" for action in leased):
-        # Nothing paced goes out while this one is in the extension's hands.
-        account.paced_ready_at = now + lease
-    return sorted(leased, key=lambda action: (action.due_at, str(action.id)))
+        .returning(*c)
+    )
 
 
-def _candidates(account: LinkedInAccount, priority: int, condition, limit: int):
-    picked = (select(Action.id, Action.due_at).where(Action.account_id == account.id, Action.team_id == account.team_id,
-                                                      condition)
-              .order_by(Action.due_at, Action.id).limit(limit).with_for_update(skip_locked=True).subquery())
+def _candidates(priority: int, condition, limit):
+    c = Action.__table__.c
+    picked = (select(c.id, c.due_at)
+              .where(c.account_id == bindparam("lease_account", type_=c.account_id.type),
+                     c.team_id == bindparam("lease_team", type_=c.team_id.type), condition)
+              .order_by(c.due_at, c.id).limit(limit).with_for_update(skip_locked=True).subquery())
     return select(picked.c.id, picked.c.due_at, literal(priority).label("priority"))
 
 
-def may_act(account: LinkedInAccount, policy: AccountPolicy, now: datetime) -> bool:
+def may_act(account, policy: AccountPolicy, now: datetime) -> bool:
     """Paced actions only in working hours, and only once the previous one is over and its gap has passed."""
     return policy.is_working_time(now) and (account.paced_ready_at is None or account.paced_ready_at <= now)
 

@@ -9,7 +9,7 @@ type, due_at).
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from app.caps.pauses import invites_paused
 from app.caps.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, AccountPolicy
@@ -21,14 +21,15 @@ OPEN_ACTION_STATUSES = ("pending", "leased", "started", "unknown")
 COUNTED_ACTION_STATUSES = OPEN_ACTION_STATUSES + ("done",)
 
 
+def _counted(*conditions):
+    """The actions a cap counts (the rule above), and further conditions."""
+    return (Action.status.in_(COUNTED_ACTION_STATUSES), *conditions)
+
+
 def count_actions(account_id, action_type: str, start: datetime, end: datetime, campaign_id=None) -> int:
     """Actions of a type due in [start, end) of an account, or of a campaign on whichever account (account_id None)."""
-    statement = select(func.count()).where(
-        Action.type == action_type,
-        Action.status.in_(COUNTED_ACTION_STATUSES),
-        Action.due_at >= start,
-        Action.due_at < end,
-    )
+    statement = select(func.count()).where(*_counted(Action.type == action_type, Action.due_at >= start,
+                                                     Action.due_at < end))
     if account_id is not None:
         statement = statement.where(Action.account_id == account_id)
     if campaign_id is not None:
@@ -36,13 +37,37 @@ def count_actions(account_id, action_type: str, start: datetime, end: datetime, 
     return db.session.scalar(statement) or 0
 
 
+def _usage_columns(day_start: datetime):
+    today = Action.due_at >= day_start
+    return (func.count().filter(Action.type == "invite", today), func.count().filter(Action.type == "invite"),
+            func.count().filter(Action.type == "message", today))
+
+
 def used_today_and_week(account_id, policy: AccountPolicy, now: datetime) -> dict:
+    """Invites today and this week (7 days ending tonight) and messages today: one range read of the account's
+    invites and messages of the week."""
     day_start, day_end = policy.day_window(now)
-    return {
-        "invitesToday": count_actions(account_id, "invite", day_start, day_end),
-        "invitesThisWeek": count_actions(account_id, "invite", day_end - timedelta(days=7), day_end),
-        "messagesToday": count_actions(account_id, "message", day_start, day_end),
-    }
+    invites_today, invites_week, messages_today = db.session.execute(
+        select(*_usage_columns(day_start)).where(*_counted(
+            Action.account_id == account_id, Action.type.in_(("invite", "message")),
+            Action.due_at >= day_end - timedelta(days=7), Action.due_at < day_end))).one()
+    return {"invitesToday": invites_today, "invitesThisWeek": invites_week, "messagesToday": messages_today}
+
+
+def campaigns_used(campaign_ids, policy: AccountPolicy, now: datetime) -> dict:
+    """The same counts for each campaign (on whichever account), in one statement: campaign id -> counts."""
+    day_start, day_end = policy.day_window(now)
+    used = {campaign_id: {"invitesToday": 0, "invitesThisWeek": 0, "messagesToday": 0} for campaign_id in campaign_ids}
+    if not used:
+        return used
+    for campaign_id, invites_today, invites_week, messages_today in db.session.execute(
+        select(Action.campaign_id, *_usage_columns(day_start)).where(*_counted(
+            Action.campaign_id.in_(list(used)), Action.type.in_(("invite", "message")),
+            Action.due_at >= day_end - timedelta(days=7), Action.due_at < day_end)).group_by(Action.campaign_id)
+    ):
+        used[campaign_id] = {"invitesToday": invites_today, "invitesThisWeek": invites_week,
+                             "messagesToday": messages_today}
+    return used
 
 
 def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
@@ -56,21 +81,39 @@ def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
             "invitesThisWeek": max(0, policy.invites_per_week - used["invitesThisWeek"])}
 
 
+def _last_judged_invites(campaign_id, now: datetime):
+    return (select(Lead.connected_at)
+            .where(Lead.campaign_id == campaign_id, Lead.invited_at <= now - ACCEPTANCE_WINDOW)
+            .order_by(Lead.invited_at.desc())
+            .limit(ACCEPTANCE_SAMPLE)
+            .subquery())
+
+
+def _rate(total: int, accepted: int) -> float | None:
+    return accepted / total if total >= ACCEPTANCE_SAMPLE else None
+
+
 def acceptance_rate(campaign_id, now: datetime) -> float | None:
     """Share of the campaign's last 50 invites old enough to judge that were accepted (None until there are 50).
 
     An invite is judged once it has waited ACCEPTANCE_WINDOW: most people answer within days, and counting
     this morning's invites as refused would throttle every healthy campaign.
     """
-    recent = (
-        select(Lead.connected_at)
-        .where(Lead.campaign_id == campaign_id, Lead.invited_at <= now - ACCEPTANCE_WINDOW)
-        .order_by(Lead.invited_at.desc())
-        .limit(ACCEPTANCE_SAMPLE)
-        .subquery()
-    )
-    total, accepted = db.session.execute(select(func.count(), func.count(recent.c.connected_at))).one()
-    return accepted / total if total >= ACCEPTANCE_SAMPLE else None
+    recent = _last_judged_invites(campaign_id, now)
+    return _rate(*db.session.execute(select(func.count(), func.count(recent.c.connected_at))).one())
+
+
+def acceptance_rates(campaign_ids, now: datetime) -> dict:
+    """acceptance_rate of each campaign, in one statement (a range read of 50 index entries each)."""
+    parts = []
+    for number, campaign_id in enumerate(campaign_ids):
+        recent = _last_judged_invites(campaign_id, now)
+        parts.append(select(literal(number), func.count(), func.count(recent.c.connected_at)))
+    if not parts:
+        return {}
+    ids = list(campaign_ids)
+    return {ids[number]: _rate(total, accepted)
+            for number, total, accepted in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0])}
 
 
 def remaining_today(account, policy: AccountPolicy, now: datetime) -> dict:

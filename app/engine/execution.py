@@ -5,7 +5,7 @@ records the action's new state (app/actions) and applies what it means for the l
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, case, exists, select, type_coerce, update
 
 from app import metrics
 from app.actions import service as actions
@@ -25,26 +25,105 @@ def _lock_account(account_id) -> LinkedInAccount:
                              .execution_options(populate_existing=True))
 
 
-def lease(account: LinkedInAccount, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE) -> list[Action]:
+# A leased post is `publishing`, a leased comment `posting`, while the extension holds it.
+_HELD_SUBJECTS = (("post", Post, "scheduled", "publishing"), ("comment", Comment, "approved", "posting"))
+_SUBJECTS = (("lead", Lead),) + tuple((key, model) for key, model, _, _ in _HELD_SUBJECTS)
+
+
+def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE) -> list[dict]:
     """Lease the account's due actions. Polls that may hand out a paced action are serialised by the account's row
     lock, so at most one paced action is ever in the extension's hands. A leased post is `publishing`, a leased
-    comment `posting`."""
+    comment `posting`. `account` may be a plain row; the answer is plain dicts of the actions' columns in
+    (due_at, id) order, each with its `lead`, `post` and `comment` as plain dicts too (None when it has none).
+
+    On PostgreSQL the lease, the marks and the reads are one statement; a poll that takes no lock runs it on an
+    autocommit connection (a statement is its own transaction: no BEGIN and COMMIT round trips)."""
     policy = account_policy(account, now)
-    if actions.may_act(account, policy, now):
+    locked = actions.may_act(account, policy, now)
+    if locked:
         # Only a poll that may hand out a paced action waits for the account's lock (and looks again under it);
         # the others lease verify steps, posts and comments side by side, with SKIP LOCKED.
-        account = _lock_account(account.id)
-    leased = actions.lease_actions(account, policy, limit, now, lease_for)
-    metrics.actions_leased(action.type for action in leased if action.status == "leased")
-    post_ids = [action.post_id for action in leased if action.post_id is not None]
-    if post_ids:
-        db.session.execute(update(Post).where(Post.id.in_(post_ids), Post.status == "scheduled")
-                           .values(status="publishing", updated_at=now).execution_options(synchronize_session=False))
-    comment_ids = [action.comment_id for action in leased if action.comment_id is not None]
-    if comment_ids:
-        db.session.execute(update(Comment).where(Comment.id.in_(comment_ids), Comment.status == "approved")
-                           .values(status="posting", updated_at=now).execution_options(synchronize_session=False))
+        accounts = LinkedInAccount.__table__
+        account = db.session.connection().execute(
+            select(*accounts.c).where(accounts.c.id == account.id).with_for_update()).one()
+    if db.engine.dialect.name == "postgresql":
+        request = actions.lease_request(account, policy, limit, now, lease_for)
+        if locked:
+            leased = _lease_in_one_statement(db.session.connection(), request, now)
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                leased = _lease_in_one_statement(connection, request, now)
+    else:
+        leased = _lease_step_by_step(account, policy, limit, now, lease_for)
+    metrics.actions_leased(action["type"] for action in leased if action["status"] == "leased")
     return leased
+
+
+def _lease_step_by_step(account, policy, limit: int, now: datetime, lease_for: timedelta) -> list[dict]:
+    leased = actions.lease_actions(account, policy, limit, now, lease_for)
+    connection = db.session.connection()
+    for key, model, waiting, held in _HELD_SUBJECTS:
+        ids = [action[key + "_id"] for action in leased if action[key + "_id"] is not None]
+        if ids:
+            table = model.__table__
+            connection.execute(update(table).where(table.c.id.in_(ids), table.c.status == waiting)
+                               .values(status=held, updated_at=now))
+    for key, model in _SUBJECTS:
+        ids = {action[key + "_id"] for action in leased if action[key + "_id"] is not None}
+        table = model.__table__
+        rows = {row["id"]: row for row in connection.execute(
+            select(*table.c).where(table.c.team_id == account.team_id, table.c.id.in_(ids))).mappings()} if ids else {}
+        for action in leased:
+            action[key] = rows.get(action[key + "_id"])
+    return leased
+
+
+def _lease_in_one_statement(connection, request, now: datetime) -> list[dict]:
+    statement = _one_statement(request.statement, request.may_pace)
+    leased = []
+    for row in connection.execute(statement, {**request.parameters, "marked_at": now}).mappings():
+        action = {name: row[name] for name in _ACTION_COLUMNS}
+        for key, model in _SUBJECTS:
+            action[key] = ({name: row[f"{key}__{name}"] for name in model.__table__.c.keys()}
+                           if row[f"{key}__id"] is not None else None)
+        leased.append(action)
+    leased.sort(key=lambda action: (action["due_at"], str(action["id"])))
+    return leased
+
+
+_ACTION_COLUMNS = tuple(Action.__table__.c.keys())
+_ONE_STATEMENTS: dict = {}
+
+
+def _one_statement(lease_update, may_pace: bool):
+    """WITH leased AS (the lease UPDATE ... RETURNING), marked posts and comments (UPDATE ... RETURNING), the account
+    held when a paced action went out, then each leased row joined to its lead, post and comment. The statements
+    of one WITH see the same snapshot, so a post marked now is read from its UPDATE's RETURNING. Built once."""
+    key = (id(lease_update), may_pace)  # lease updates are built once per shape and kept (app.actions.service)
+    if key not in _ONE_STATEMENTS:
+        leased = lease_update.cte("leased")
+        columns = [leased.c[name] for name in _ACTION_COLUMNS]
+        joined = leased
+        lead = Lead.__table__.alias("lead")
+        joined = joined.outerjoin(lead, and_(lead.c.id == leased.c.lead_id, lead.c.team_id == leased.c.team_id))
+        columns += [column.label(f"lead__{name}") for name, column in lead.c.items()]
+        for subject, model, waiting, held in _HELD_SUBJECTS:
+            table = model.__table__
+            marked = (update(table)
+                      .where(table.c.id.in_(select(leased.c[subject + "_id"])), table.c.status == waiting)
+                      .values(status=held, updated_at=bindparam("marked_at", type_=table.c.updated_at.type))
+                      .returning(*table.c).cte(f"marked_{subject}"))
+            current = table.alias(subject)
+            joined = (joined.outerjoin(marked, marked.c.id == leased.c[subject + "_id"])
+                      .outerjoin(current, and_(current.c.id == leased.c[subject + "_id"],
+                                               current.c.team_id == leased.c.team_id)))
+            columns += [type_coerce(case((marked.c.id.is_not(None), marked.c[name]), else_=current.c[name]),
+                                    column.type).label(f"{subject}__{name}") for name, column in table.c.items()]
+        statement = select(*columns).select_from(joined)
+        if may_pace:
+            statement = statement.add_cte(actions.held_paced_statement(leased).cte("held"))
+        _ONE_STATEMENTS[key] = statement
+    return _ONE_STATEMENTS[key]
 
 
 def _locked(team_id, action_id) -> tuple[Action, LinkedInAccount]:

@@ -16,16 +16,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 
 from app import clock, metrics
 from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
-from app.caps.usage import COUNTED_ACTION_STATUSES, remaining_capacity
+from app.caps.usage import COUNTED_ACTION_STATUSES, campaigns_used, remaining_capacity
 from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
 from app.engine.locks import lock_row, try_transaction_lock
 from app.engine.publishing import plan_posts_and_comments
 from app.engine.sequence import ACTIVE_LEAD_STATUSES, schedule_next_step, targeting_verdict
-from app.engine.steps import plan_invites, plan_messages, plan_withdrawals
+from app.engine.steps import PlannedBatch, plan_invites, plan_messages, plan_withdrawals
 from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
 from app.models import Action, Campaign, Lead, LinkedInAccount
@@ -107,9 +107,9 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
     ).all()
     if not rows:
         return 0, 0
-    team_ids, urls = {row.team_id for row in rows}, {row.profile_url for row in rows}
-    busy, history = _profiles_in_progress(team_ids, urls), _earlier_contacts(team_ids, urls)
-    listed = listed_pairs((row.team_id, row.profile_url) for row in rows)
+    people = sorted({(row.team_id, row.profile_url) for row in rows})
+    busy, history = _profiles_in_progress(people), _earlier_contacts(people)
+    listed = listed_pairs(people)
     by_verdict: dict[str | None, list] = defaultdict(list)
     already_connected = []
     for row in rows:
@@ -149,16 +149,17 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
     return len(rows) - skipped, skipped
 
 
-def _earlier_contacts(team_ids: set, profile_urls: set) -> dict:
+def _earlier_contacts(people: list) -> dict:
     """(team, profile) -> the team's latest lead for that person that was invited (in any campaign, ended ones
-    too): a person is never invited twice, and one already connected goes straight on to the messages."""
+    too): a person is never invited twice, and one already connected goes straight on to the messages.
+    Read by (team, profile) pairs: one index probe each on (team_id, profile_url), where IN lists of teams
+    and of profiles probed every combination of the two."""
     found = {}
-    urls = list(profile_urls)
-    for start in range(0, len(urls), 1000):
+    for start in range(0, len(people), 1000):
         for row in db.session.execute(
             select(Lead.team_id, Lead.profile_url, Lead.campaign_id, Lead.invited_at, Lead.connected_at,
                    Lead.account_id)
-            .where(Lead.team_id.in_(team_ids), Lead.profile_url.in_(urls[start : start + 1000]),
+            .where(tuple_(Lead.team_id, Lead.profile_url).in_(people[start : start + 1000]),
                    Lead.invited_at.is_not(None))
             .order_by(Lead.connected_at.is_(None), Lead.invited_at)
         ):
@@ -166,18 +167,16 @@ def _earlier_contacts(team_ids: set, profile_urls: set) -> dict:
     return found
 
 
-def _profiles_in_progress(team_ids: set, profile_urls: set) -> dict:
+def _profiles_in_progress(people: list) -> dict:
     """(team, profile) -> the campaign contacting that person now. Leads of completed or archived campaigns are
     over: they do not hold the person."""
     found = {}
-    urls = list(profile_urls)
-    for start in range(0, len(urls), 1000):
-        chunk = urls[start : start + 1000]
+    for start in range(0, len(people), 1000):
         for team_id, url, campaign_id in db.session.execute(
             select(Lead.team_id, Lead.profile_url, Lead.campaign_id)
             .join(Campaign, Campaign.id == Lead.campaign_id)
-            .where(Lead.team_id.in_(team_ids), Lead.profile_url.in_(chunk), Lead.status.in_(ACTIVE_LEAD_STATUSES),
-                   Campaign.status.not_in(ENDED_CAMPAIGN_STATUSES))
+            .where(tuple_(Lead.team_id, Lead.profile_url).in_(people[start : start + 1000]),
+                   Lead.status.in_(ACTIVE_LEAD_STATUSES), Campaign.status.not_in(ENDED_CAMPAIGN_STATUSES))
         ):
             found[(team_id, url)] = campaign_id
     return found
@@ -226,8 +225,11 @@ def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     if campaigns:
         inviting = campaigns_invited_from(account, campaigns)
         capacity = remaining_capacity(account, policy, now)
-        created += plan_withdrawals(account, campaigns, inviting, policy, now)
-        created += plan_messages(account, campaigns, inviting, policy, timeline, capacity["messages"], now)
-        created += plan_invites(account, inviting, policy, timeline, capacity["invites"], now)
+        used = campaigns_used([campaign.id for campaign in campaigns], policy, now)
+        batch = PlannedBatch(account.id, now)
+        plan_withdrawals(batch, account, campaigns, inviting, policy, now)
+        plan_messages(batch, account, campaigns, inviting, policy, timeline, capacity["messages"], used, now)
+        plan_invites(batch, inviting, policy, timeline, capacity["invites"], used, now)
+        created += batch.write()
     created += plan_posts_and_comments(account, now)
     return created

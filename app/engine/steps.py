@@ -4,13 +4,13 @@ Later steps of a lead (messages, the withdrawal) go on the account that invited 
 acted for yet (moved to `connected` by hand, say) is worked by the account its campaign's invites go from.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union_all, update
 
-from app.actions.service import create_action
+from app.actions.service import create_actions
 from app.caps.policy import AccountPolicy, campaign_cap, campaign_daily_invites
-from app.caps.usage import acceptance_rate, count_actions
+from app.caps.usage import acceptance_rates
 from app.engine.sequence import next_message_template
 from app.extensions import db
 from app.models import Lead
@@ -28,38 +28,80 @@ def _worked_by(account, campaign_ids, inviting_ids):
     return or_(mine, unassigned) if unassigned is not None else mine
 
 
+class PlannedBatch:
+    """What planning one account decided, written at the end in two statements (the actions in one INSERT, the
+    leads whose step is now planned in one UPDATE) instead of a flush per lead."""
+
+    def __init__(self, account_id, now: datetime):
+        self.account_id, self.now = account_id, now
+        self.actions: list[dict] = []
+        self.settled: list = []
+
+    def add(self, lead, kind: str, due_at: datetime, text: str | None = None) -> None:
+        self.actions.append({"team_id": lead.team_id, "account_id": self.account_id, "type": kind, "lead_id": lead.id,
+                             "campaign_id": lead.campaign_id, "text": text, "due_at": due_at})
+        self.settled.append(lead.id)
+
+    def settle(self, lead) -> None:
+        """The lead has no next step (its sequence is complete)."""
+        self.settled.append(lead.id)
+
+    def write(self) -> int:
+        create_actions(self.actions, self.now)
+        leads = Lead.__table__
+        for start in range(0, len(self.settled), 1000):
+            db.session.execute(update(leads).where(leads.c.id.in_(self.settled[start : start + 1000]))
+                               .values(next_step_at=None, updated_at=self.now))
+        return len(self.actions)
+
+
+def _due_leads_statement(condition, statuses, now: datetime, limit: int):
+    return (select(*Lead.__table__.c)
+            .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now, ~lead_is_listed(Lead))
+            .order_by(Lead.next_step_at, Lead.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True))
+
+
 def _due_leads(condition, statuses, now: datetime, limit: int):
-    return db.session.scalars(
-        select(Lead)
-        .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now, ~lead_is_listed(Lead))
-        .order_by(Lead.next_step_at, Lead.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    """Due leads as plain rows (locked; ones another planner holds are skipped)."""
+    return db.session.execute(_due_leads_statement(condition, statuses, now, limit)).all()
 
 
-def plan_withdrawals(account, campaigns, inviting, policy: AccountPolicy, now: datetime) -> int:
+def _due_leads_of_campaigns(limits: dict, statuses, now: datetime) -> dict:
+    """_due_leads of several campaigns at once (campaign id -> how many), in one statement: campaign id -> rows."""
+    parts = [select(*_due_leads_statement(Lead.campaign_id == campaign_id, statuses, now, limit).subquery().c)
+             for campaign_id, limit in limits.items()]
+    found = {campaign_id: [] for campaign_id in limits}
+    if parts:
+        pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        for row in db.session.execute(select(pool).order_by(pool.c.next_step_at, pool.c.id)):
+            found[row.campaign_id].append(row)
+    return found
+
+
+def plan_withdrawals(batch: PlannedBatch, account, campaigns, inviting, policy: AccountPolicy, now: datetime) -> int:
     """Invites not accepted in time: a withdraw action. The lead stays `invited` until it is done, so an
     acceptance seen meanwhile still counts (and takes the withdrawal back)."""
     condition = _worked_by(account, [c.id for c in campaigns], [c.id for c in inviting])
     due_at = policy.next_working_time(now)
     created = 0
     for lead in _due_leads(condition, ("invited",), now, WITHDRAW_BATCH):
-        create_action(lead.team_id, account.id, "withdraw", lead=lead, campaign_id=lead.campaign_id, due_at=due_at)
-        lead.next_step_at, lead.updated_at = None, now
+        batch.add(lead, "withdraw", due_at)
         created += 1
     return created
 
 
-def plan_messages(account, campaigns, inviting, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
-    """First messages to connected leads and follow-ups, within the account's and each campaign's daily cap."""
+def plan_messages(batch: PlannedBatch, account, campaigns, inviting, policy: AccountPolicy, timeline, capacity: int,
+                  used: dict, now: datetime) -> int:
+    """First messages to connected leads and follow-ups, within the account's and each campaign's daily cap
+    (`used`: app.caps.usage.campaigns_used of the campaigns)."""
     if capacity <= 0:
         return 0
-    day_start, day_end = policy.day_window(now)
     by_id, left = {c.id: c for c in campaigns}, {}
     for campaign in campaigns:
         cap = campaign_cap(campaign.settings, "messagesPerDay", policy.messages_per_day)
-        left[campaign.id] = cap - count_actions(None, "message", day_start, day_end, campaign.id)
+        left[campaign.id] = cap - used[campaign.id]["messagesToday"]
     open_ids = [campaign_id for campaign_id, room in left.items() if room > 0]
     if not open_ids:
         return 0
@@ -68,7 +110,7 @@ def plan_messages(account, campaigns, inviting, policy: AccountPolicy, timeline,
     for lead in _due_leads(condition, ("connected", "messaged"), now, capacity):
         body, _ = next_message_template(by_id[lead.campaign_id].templates, lead.messages_sent or 0)
         if not body:
-            lead.next_step_at = None  # the sequence is complete
+            batch.settle(lead)  # the sequence is complete
             continue
         if left[lead.campaign_id] <= 0:
             continue  # this campaign's messages for today are spent; the lead waits for tomorrow
@@ -76,29 +118,27 @@ def plan_messages(account, campaigns, inviting, policy: AccountPolicy, timeline,
         if due_at is None:
             break
         left[lead.campaign_id] -= 1
-        text = render(body, lead_values(lead))
-        create_action(lead.team_id, account.id, "message", lead=lead, campaign_id=lead.campaign_id, text=text,
-                      due_at=due_at)
-        lead.next_step_at = None
+        batch.add(lead, "message", due_at, render(body, lead_values(lead)))
         created += 1
     return created
 
 
-def plan_invites(account, campaigns, policy: AccountPolicy, timeline, capacity: int, now: datetime) -> int:
+def plan_invites(batch: PlannedBatch, campaigns, policy: AccountPolicy, timeline, capacity: int, used: dict,
+                 now: datetime) -> int:
     """Invites for queued leads, taken from the account's campaigns in turn, within every cap."""
     if capacity <= 0:
         return 0
-    day_start, day_end = policy.day_window(now)
-    candidates = []
-    week_start = day_end - timedelta(days=7)
+    limits = {}
+    rates = acceptance_rates([campaign.id for campaign in campaigns], now)
     for campaign in campaigns:
-        cap = campaign_daily_invites(campaign.settings or {}, policy.invites_per_day, acceptance_rate(campaign.id, now))
+        cap = campaign_daily_invites(campaign.settings or {}, policy.invites_per_day, rates[campaign.id])
         week_cap = campaign_cap(campaign.settings, "invitesPerWeek", policy.invites_per_week)
-        allowed = min(capacity, cap - count_actions(None, "invite", day_start, day_end, campaign.id),
-                      week_cap - count_actions(None, "invite", week_start, day_end, campaign.id))
+        allowed = min(capacity, cap - used[campaign.id]["invitesToday"],
+                      week_cap - used[campaign.id]["invitesThisWeek"])
         if allowed > 0:
-            leads = _due_leads(Lead.campaign_id == campaign.id, ("queued",), now, allowed)
-            candidates.append((campaign, list(leads)))
+            limits[campaign.id] = allowed
+    due = _due_leads_of_campaigns(limits, ("queued",), now)
+    candidates = [(campaign, due[campaign.id]) for campaign in campaigns if campaign.id in limits]
     created = 0
     while created < capacity and any(leads for _, leads in candidates):
         for campaign, leads in candidates:
@@ -109,8 +149,6 @@ def plan_invites(account, campaigns, policy: AccountPolicy, timeline, capacity: 
                 return created
             lead = leads.pop(0)
             note = render((campaign.templates or {}).get("note") or "", lead_values(lead))
-            create_action(lead.team_id, account.id, "invite", lead=lead, campaign_id=campaign.id, text=note or None,
-                          due_at=due_at)
-            lead.next_step_at = None
+            batch.add(lead, "invite", due_at, note or None)
             created += 1
     return created

@@ -13,6 +13,9 @@ from app.models.types import UTCDateTime
 ACTION_TYPES = ("invite", "message", "post", "comment", "withdraw")
 # pending: waiting for its due time; leased: offered to a poller; started: the extension began it;
 # unknown: started but never reported, so the extension must verify before anything else is done.
+# The actions that are not paced (app.caps.policy.PACED_ACTION_TYPES are), as SQL: the predicate of a partial index
+# that leasing's query repeats word for word, so PostgreSQL can use it with any plan.
+UNPACED_SQL = "type NOT IN ('invite', 'message', 'withdraw')"
 ACTION_STATUSES = ("pending", "leased", "started", "unknown", "done", "failed", "skipped", "cancelled")
 
 
@@ -47,6 +50,9 @@ class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     __table_args__ = (
         # Leasing reads an account's due actions of a status in (due_at, id) order and stops at its limit.
         Index("ix_actions_account_status_due", "account_id", "status", "due_at", "id"),
+        # A poll's posts, comments and verify steps: read without walking the account's due invites and messages.
+        Index("ix_actions_unpaced_due", "account_id", "status", "due_at", "id",
+              postgresql_where=text(UNPACED_SQL), sqlite_where=text(UNPACED_SQL)),
         Index("ix_actions_status_lease", "status", "lease_expires_at"),
         Index("ix_actions_lead", "lead_id"),
         # Caps are range reads: an account's (or a campaign's) actions of a type by due time.

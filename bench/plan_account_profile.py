@@ -1,0 +1,81 @@
+"""plan_account of the first N accounts of the kept planner bench database, with its statements counted and timed.
+
+    .venv/bin/python bench/plan_account_profile.py [N] [-p]       # -p: cProfile, by cumulative time
+    ROOT=/path/to/another/checkout .venv/bin/python bench/plan_account_profile.py 40   # its code, same database
+
+Needs the database `bench/planner.py` builds (`--seed-only` builds it and stops). Starts from the seeded state
+(withdrawals and qualification first, not timed), commits after each account, resets the data at the end.
+Prints p50 and mean per account, statements per account, the actions planned, and the slowest statements.
+"""
+
+import collections
+import cProfile
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+ROOT = os.environ.get("ROOT", str(HERE.parent))
+sys.path.insert(0, str(HERE))
+import planner as bench  # noqa: E402
+
+sys.path.insert(0, ROOT)  # after the bench module, which puts its own checkout first
+
+from app import create_app  # noqa: E402
+from app.engine.planner import plan_account  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+
+def main():
+    count = int(next((arg for arg in sys.argv[1:] if arg.isdigit()), "40"))
+    profile = cProfile.Profile() if "-p" in sys.argv else None
+    app = create_app({"SQLALCHEMY_DATABASE_URI": bench.database_url(100), "CLOCK": lambda: bench.NOW})
+    statements, spent = [0], collections.Counter()
+    with app.app_context():
+        @sa.event.listens_for(db.engine, "before_cursor_execute")
+        def _before(connection, cursor, statement, *args):
+            statements[0] += 1
+            connection.info["started"] = time.perf_counter()
+
+        @sa.event.listens_for(db.engine, "after_cursor_execute")
+        def _after(connection, cursor, statement, *args):
+            spent[" ".join(statement.split())[:110]] += time.perf_counter() - connection.info["started"]
+
+        with db.engine.begin() as connection:
+            bench.reset(connection)
+        bench.prepare_tick(bench.NOW)
+        spent.clear()
+        account_ids = db.session.scalars(sa.text("SELECT id FROM linkedin_accounts ORDER BY id")).all()[:count]
+        rng, times, per_account = random.Random(7), [], []
+        for account_id in account_ids:
+            before, started = statements[0], time.perf_counter()
+            if profile:
+                profile.enable()
+            plan_account(uuid.UUID(str(account_id)), bench.NOW, rng)
+            db.session.commit()
+            if profile:
+                profile.disable()
+            times.append(time.perf_counter() - started)
+            per_account.append(statements[0] - before)
+        print(f"p50 {statistics.median(times) * 1000:.1f} ms, mean {statistics.mean(times) * 1000:.1f} ms, "
+              f"statements p50 {statistics.median(per_account)} max {max(per_account)}")
+        print("planned", db.session.scalar(sa.text("SELECT count(*) FROM actions WHERE created_at >= :seeded"),
+                                           {"seeded": bench.SEEDED_BEFORE}))
+        for statement, seconds in spent.most_common(10):
+            print(f"{seconds:.3f} s  {statement}")
+        if profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        with db.engine.begin() as connection:
+            bench.reset(connection)
+        db.session.remove()
+
+
+if __name__ == "__main__":
+    main()
