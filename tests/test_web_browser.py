@@ -136,6 +136,27 @@ def receiver():
     thread.join()
 
 
+def test_a_socialdock_key_generated_in_settings_works_until_it_is_revoked(live, page):
+    user = _with_password(make_user()[0])
+    _sign_in(page, live, user.email)
+    page.goto(live.url + "/settings#socialdock")
+    expect(page.locator("#dock-base-url")).to_have_text(live.url + "/socialdock")
+    page.locator("#dock-plan-select").select_option("build")
+    page.locator("#dock-plan-change").click()
+    expect(page.locator("#dock-limit")).to_have_text("100")
+    page.locator("#dock-key-mode").select_option("test")
+    page.locator("#dock-key-create").click()
+    key = page.locator("#new-dock-key").input_value()
+    assert key.startswith("sd_test_")
+    _shot(page, "settings-socialdock")
+    accounts = live.url + "/socialdock/api/v1/accounts"
+    assert requests.get(accounts, headers=bearer(key), timeout=10).status_code == 200
+    page.locator("#dock-keys").get_by_role("button", name="Revoke").click()
+    expect(page.locator("#dock-keys [data-status]")).to_contain_text("revoked")
+    assert page.locator("#new-dock-key").count() == 0, "the key is never shown again"
+    assert requests.get(accounts, headers=bearer(key), timeout=10).status_code == 401
+
+
 def test_register_a_webhook_send_a_test_event_and_read_the_delivery_log(live, page, receiver):
     user, token = make_user()
     _with_password(user)

@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from app.common.fields import TrimmedString
 from app.common.json_body import check_multidict
 from app.errors import ApiError, validation_message
-from app.models import PLANS, ROLES
+from app.models import DOCK_MODES, DOCK_PLANS, PLANS, ROLES
 
 
 def parse(schema: Schema, data=None) -> dict:
@@ -55,6 +55,14 @@ class RoleForm(FormSchema):
 
 class PlanForm(FormSchema):
     plan = fields.String(required=True, validate=validate.OneOf(PLANS))
+
+
+class DockKeyForm(FormSchema):
+    mode = fields.String(load_default="live", validate=validate.OneOf(DOCK_MODES))
+
+
+class DockPlanForm(FormSchema):
+    plan = fields.String(required=True, validate=validate.OneOf(DOCK_PLANS))
 
 
 class WebhookForm(FormSchema):
