@@ -51,6 +51,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.archive_actions, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(maintenance_jobs.apply_retention, ENGINE_QUEUE, every_seconds=3600),
+        PeriodicJob(maintenance_jobs.fold_lead_counts, ENGINE_QUEUE, every_seconds=60),
     ]
 
 
