@@ -1,6 +1,6 @@
 """Server-side render time of the web app's main pages with 1M leads in the team, on PostgreSQL.
 
-    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15]
+    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15] [--database NAME]
 
 Data (scratch database socialscalr_bench_web, recreated): one team with a settled LinkedIn account, `--campaigns`
 campaigns sharing `--leads` leads (the first campaign holds 60% of them) in every status, 30 days of done invites
@@ -40,11 +40,11 @@ STATUSES = [("new", 30), ("queued", 40), ("invited", 15), ("connected", 8), ("me
             ("skipped", 1)]
 
 
-def recreate_database():
+def recreate_database(name: str):
     engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
 
 
@@ -146,9 +146,10 @@ def main():
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--campaigns", type=int, default=5)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database (dropped and recreated)")
     args = parser.parse_args()
-    recreate_database()
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+    recreate_database(args.database)
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CLOCK": lambda: NOW, "TESTING": True,
                           "RATELIMIT_PER_MINUTE": 1_000_000})
     with app.app_context():
