@@ -20,7 +20,7 @@ from app.engine.lead_changes import delete_lead, update_lead
 from app.extensions import db
 from app.leads.counts import campaign_lead_counts, fold_lead_counts
 from app.leads.service import add_leads
-from app.models import LEAD_STATUSES, Campaign, CampaignLeadCountDelta, Lead
+from app.models import LEAD_STATUSES, Campaign, CampaignLeadCountDelta, Lead, Team
 from tests.conftest import make_user
 from tests.engine_helpers import NO_GAP, Outreach, profile
 from worker.maintenance_jobs import fold_lead_counts as fold_job
@@ -275,3 +275,14 @@ def test_triggers_exist_after_every_migration(database_urls, dialect):
                                                "AND tbl_name = 'leads'")).all()
     engine.dispose()
     assert {"leads_count_insert", "leads_count_delete", "leads_count_update"} <= set(names)
+
+
+def test_deleting_a_whole_team_cascades_without_stray_counts(app, client):
+    team = Outreach(app, client)
+    team.add_leads(team.campaign(), ["ada", "bob"])
+    other = Outreach(app, client)
+    other.add_leads(other.campaign(), ["cy"])
+    db.session.execute(sa.delete(Team).where(Team.id == team.team_id))  # the cascade deletes campaigns and leads
+    db.session.commit()
+    assert db.session.scalars(sa.select(CampaignLeadCountDelta.team_id).distinct()).all() == [other.team_id]
+    assert_api_counts_right(other)
