@@ -275,6 +275,15 @@ def test_triggers_exist_after_every_migration(database_urls, dialect):
                                                "AND tbl_name = 'leads'")).all()
     engine.dispose()
     assert {"leads_count_insert", "leads_count_delete", "leads_count_update"} <= set(names)
+    with engine.connect() as connection:
+        if dialect == "postgresql":
+            on_campaigns = connection.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE tgrelid = "
+                                                      "'campaigns'::regclass AND NOT tgisinternal")).all()
+        else:
+            on_campaigns = connection.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                                      "AND tbl_name = 'campaigns'")).all()
+    engine.dispose()
+    assert "campaigns_count_delete" in on_campaigns
 
 
 def test_deleting_a_whole_team_cascades_without_stray_counts(app, client):
@@ -286,3 +295,24 @@ def test_deleting_a_whole_team_cascades_without_stray_counts(app, client):
     db.session.commit()
     assert db.session.scalars(sa.select(CampaignLeadCountDelta.team_id).distinct()).all() == [other.team_id]
     assert_api_counts_right(other)
+
+
+def test_a_status_change_does_not_lock_its_campaign(pg_app):
+    """A campaign edit holds the campaign FOR UPDATE while it withdraws the campaign's leads; a status change holding a
+    lead must not wait for the campaign in turn (a foreign key check would, and the two would deadlock)."""
+    user, _ = make_user()
+    campaign = Campaign(team_id=user.team_id, name="Locks", status="draft")
+    db.session.add(campaign)
+    db.session.flush()
+    add_leads(user.team_id, campaign.id, [{"name": "Ada Test", "profileUrl": profile("ada")}])
+    db.session.commit()
+    campaign_id = campaign.id
+    with db.engine.connect() as changing, db.engine.connect() as editing:
+        changing.execute(sa.update(Lead).where(Lead.campaign_id == campaign_id).values(status="skipped"))
+        editing.execute(sa.text("SET lock_timeout = '5s'"))
+        locked = editing.execute(sa.select(Campaign.id).where(Campaign.id == campaign_id).with_for_update(nowait=True))
+        assert locked.scalar() == campaign_id
+        editing.rollback()
+        changing.commit()
+    db.session.expire_all()
+    assert assert_counts_right(user.team_id)[campaign_id][0] == {"skipped": 1}

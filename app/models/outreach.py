@@ -134,7 +134,10 @@ class CampaignLeadCountDelta(TeamOwnedMixin, db.Model):
     __table_args__ = (Index("ix_campaign_lead_count_deltas_campaign_status", "campaign_id", "status"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))
+    # No foreign key on purpose: checking one would take a KEY SHARE lock on the campaign in every lead status
+    # change, which deadlocks with a campaign edit that holds the campaign FOR UPDATE while it withdraws its leads.
+    # A trigger on `campaigns` deletes a deleted campaign's rows instead (its own delete or its team's cascade).
+    campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(20))
     leads: Mapped[int] = mapped_column(Integer)
     invited: Mapped[int] = mapped_column(Integer)

@@ -9,8 +9,10 @@ Every statement that adds, deletes or moves leads appends rows `(campaign, statu
 status a statement touched (a 500-lead import appends one row, an update that moves no count appends none).
 SQLite: row triggers (writers are serialised there anyway).
 
-A delete of leads whose campaign is itself being deleted (the campaign's or the team's cascade) appends nothing:
-the campaign's deltas go with it, and a row for a campaign already gone would break its foreign key.
+A deleted campaign's rows are deleted by a trigger on `campaigns` (its own delete, or its team's cascade), not
+by a foreign key: checking one would take a KEY SHARE lock on the campaign in every lead status change, which
+deadlocks with a campaign edit holding the campaign FOR UPDATE while it withdraws the campaign's leads. A delete of
+leads whose campaign is itself being deleted appends nothing (it would be left behind otherwise).
 
 On SQLite the triggers belong to the `leads` table: a later migration that recreates `leads` (batch mode) must
 run create_sqlite_triggers() again.
@@ -55,12 +57,15 @@ POSTGRESQL_FUNCTIONS = {
         GROUP BY team_id, campaign_id, status
         HAVING sum(leads) <> 0 OR sum(invited) <> 0 OR sum(connected) <> 0 OR sum(replied) <> 0""",
 }
+POSTGRESQL_FUNCTIONS["campaigns_count_delete"] = """
+        DELETE FROM campaign_lead_count_deltas WHERE campaign_id IN (SELECT id FROM deleted_campaigns)"""
 # Transition tables cannot go with a column list (UPDATE OF ...): the update trigger fires for every UPDATE and
 # appends only the groups whose counts moved.
 POSTGRESQL_TRIGGERS = {
     "leads_count_insert": "AFTER INSERT ON leads REFERENCING NEW TABLE AS inserted_leads",
     "leads_count_delete": "AFTER DELETE ON leads REFERENCING OLD TABLE AS deleted_leads",
     "leads_count_update": "AFTER UPDATE ON leads REFERENCING OLD TABLE AS old_leads NEW TABLE AS new_leads",
+    "campaigns_count_delete": "AFTER DELETE ON campaigns REFERENCING OLD TABLE AS deleted_campaigns",
 }
 
 
@@ -86,6 +91,9 @@ SQLITE_TRIGGERS = {
         WHEN {_SQLITE_MOVED} BEGIN
         INSERT INTO campaign_lead_count_deltas ({COLUMNS}) VALUES ({_sqlite_values('OLD', '-')});
         INSERT INTO campaign_lead_count_deltas ({COLUMNS}) VALUES ({_sqlite_values('NEW', '')});
+        END""",
+    "campaigns_count_delete": """CREATE TRIGGER campaigns_count_delete AFTER DELETE ON campaigns BEGIN
+        DELETE FROM campaign_lead_count_deltas WHERE campaign_id = OLD.id;
         END""",
 }
 
@@ -114,8 +122,6 @@ def upgrade():
         sa.Column('connected', sa.Integer(), nullable=False),
         sa.Column('replied', sa.Integer(), nullable=False),
         sa.Column('team_id', sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'],
-                                name=op.f('fk_campaign_lead_count_deltas_campaign_id_campaigns'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_campaign_lead_count_deltas_team_id_teams'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_lead_count_deltas')),
@@ -138,7 +144,7 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         for name in POSTGRESQL_TRIGGERS:
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON leads")
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {'campaigns' if name.startswith('campaigns') else 'leads'}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     else:
         for name in SQLITE_TRIGGERS:
