@@ -1,13 +1,14 @@
 """Server-side render time of the web app's main pages with 1M leads in the team, on PostgreSQL.
 
-    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15]
+    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15] [--database NAME]
 
 Data (scratch database socialscalr_bench_web, recreated): one team with a settled LinkedIn account, `--campaigns`
 campaigns sharing `--leads` leads (the first campaign holds 60% of them) in every status, 30 days of done invites
 and messages (at the default caps), a webhook with 2,000 deliveries, 200 posts and comments. VACUUM ANALYZE, then
 each page is rendered `--runs` times through the WSGI app (a signed-in test client: routing, the session lookup,
-the queries, Jinja) after two warm-ups; the median and the slowest are printed. The machine is shared: run it
-when it is quiet.
+the queries, Jinja) after two warm-ups; the median and the slowest are printed. The same for the REST API's
+`GET /api/v1/campaigns` and `GET /api/v1/campaigns/<id>` (bearer token, rate limit lifted). The machine is shared:
+run it when it is quiet.
 """
 
 import argparse
@@ -27,6 +28,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import User  # noqa: E402
+from app.tokens import issue_token  # noqa: E402
 from app.users.passwords import set_password  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -38,11 +40,11 @@ STATUSES = [("new", 30), ("queued", 40), ("invited", 15), ("connected", 8), ("me
             ("skipped", 1)]
 
 
-def recreate_database():
+def recreate_database(name: str):
     engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{BENCH_DB}"'))
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
 
 
@@ -119,19 +121,20 @@ def seed(leads: int, campaigns: int) -> tuple:
         "(gen_random_uuid(), :team, 'bench@example.com', 'Bench', 'owner', :old, :old) RETURNING id"),
         {"team": team_id, "old": old}).scalar()
     set_password(db.session.get(User, user_id), PASSWORD)
+    token = issue_token(db.session.get(User, user_id))
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM ANALYZE"))
-    return campaign_ids, endpoint_id, account_id
+    return campaign_ids, endpoint_id, token
 
 
-def measure(client, path: str, runs: int) -> tuple[float, float]:
+def measure(client, path: str, runs: int, headers: dict | None = None) -> tuple[float, float]:
     for _ in range(2):
-        assert client.get(path).status_code == 200, path
+        assert client.get(path, headers=headers).status_code == 200, path
     timings = []
     for _ in range(runs):
         start = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         response.get_data()
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, path
@@ -143,14 +146,16 @@ def main():
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--campaigns", type=int, default=5)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database (dropped and recreated)")
     args = parser.parse_args()
-    recreate_database()
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CLOCK": lambda: NOW, "TESTING": True})
+    recreate_database(args.database)
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CLOCK": lambda: NOW, "TESTING": True,
+                          "RATELIMIT_PER_MINUTE": 1_000_000})
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        campaign_ids, endpoint_id, _ = seed(args.leads, args.campaigns)
+        campaign_ids, endpoint_id, token = seed(args.leads, args.campaigns)
         print(f"seeded {args.leads} leads in {time.perf_counter() - started:.0f} s")
         db.session.remove()
         client = app.test_client()
@@ -164,6 +169,11 @@ def main():
         print(f"{'page':60} {'median ms':>10} {'max ms':>8}")
         for path in pages:
             median, slowest = measure(client, path, args.runs)
+            print(f"{path:60} {median:10.1f} {slowest:8.1f}")
+            db.session.remove()
+        api = {"Authorization": f"Bearer {token}"}
+        for path in ["/api/v1/campaigns", f"/api/v1/campaigns/{campaign_ids[0]}"]:
+            median, slowest = measure(client, path, args.runs, api)
             print(f"{path:60} {median:10.1f} {slowest:8.1f}")
             db.session.remove()
 

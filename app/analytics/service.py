@@ -9,6 +9,7 @@ from app.caps.policy import DEFAULT_LIMITS, account_policy, campaign_cap
 from app.caps.usage import COUNTED_ACTION_STATUSES, acceptance_rate, remaining_capacity
 from app.engine.assignment import campaign_account_id
 from app.extensions import db
+from app.leads.counts import campaign_lead_counts
 from app.models import Action, ArchivedAction, Lead, LinkedInAccount, Post
 from app.scoping import get_for_team, team_select
 
@@ -25,17 +26,8 @@ def _rate(part: int, whole: int) -> float | None:
 
 def campaign_analytics(campaign, now: datetime) -> dict:
     """Counts by status, acceptance and reply rates, actions done today, and the limits left today."""
-    counts = dict(
-        db.session.execute(
-            team_select(Lead, campaign.team_id, Lead.status, func.count(Lead.id))
-            .where(Lead.campaign_id == campaign.id)
-            .group_by(Lead.status)
-        ).all()
-    )
-    invited, accepted, replied = db.session.execute(
-        team_select(Lead, campaign.team_id, func.count(Lead.invited_at), func.count(Lead.connected_at),
-                    func.count(Lead.replied_at)).where(Lead.campaign_id == campaign.id)
-    ).one()
+    leads = campaign_lead_counts(campaign.team_id, [campaign.id])[campaign.id]
+    counts, invited, accepted, replied = leads.by_status, leads.invited, leads.connected, leads.replied
     account_id = campaign_account_id(campaign)
     account = get_for_team(LinkedInAccount, campaign.team_id, account_id, "account") if account_id else None
     done_today, limits_left = {}, None

@@ -1,12 +1,13 @@
 """Campaigns: create, edit, status changes, delete, and template previews."""
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 
 from app import clock
 from app.analytics.service import campaign_analytics
 from app.engine.withdrawals import withdraw_campaign_actions
 from app.errors import ApiError
 from app.extensions import db
+from app.leads.counts import campaign_lead_counts
 from app.models import Action, Campaign, Lead, LinkedInAccount
 from app.models.types import utcnow
 from app.scoping import get_for_team, team_select
@@ -36,17 +37,10 @@ def validate_templates(templates: dict) -> None:
 
 
 def _attach_counts(team_id, campaigns: list[Campaign]) -> list[Campaign]:
-    counts: dict = {campaign.id: {} for campaign in campaigns}
-    if campaigns:
-        rows = db.session.execute(
-            team_select(Lead, team_id, Lead.campaign_id, Lead.status, func.count())
-            .where(Lead.campaign_id.in_(list(counts)))
-            .group_by(Lead.campaign_id, Lead.status)
-        )
-        for campaign_id, status, count in rows:
-            counts[campaign_id][status] = count
+    """Each campaign's leads by status, kept by the database as leads change (app/leads/counts.py)."""
+    counts = campaign_lead_counts(team_id, [campaign.id for campaign in campaigns])
     for campaign in campaigns:
-        campaign.lead_counts = counts[campaign.id]
+        campaign.lead_counts = counts[campaign.id].by_status
     return campaigns
 
 

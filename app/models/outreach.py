@@ -116,3 +116,30 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(50))
     headline: Mapped[str | None] = mapped_column(String(300))
+
+
+class CampaignLeadCountDelta(TeamOwnedMixin, db.Model):
+    """A change to a campaign's lead counts: how many leads (and of them, how many were ever invited, connected
+    and replied) entered (+) or left (-) one status. A campaign's counts are the sums of its rows.
+
+    Only the database writes it: triggers on `leads` (migration 0016) append a row for every statement that adds,
+    deletes or moves leads, so the counts are exact in every transaction, whichever code path wrote the leads, and
+    concurrent writers only ever insert (no hot counter row to wait on or deadlock over). The periodic fold
+    (`app.leads.counts.fold_lead_counts`) replaces a group's rows by their sum, so the table stays near one row per
+    campaign and status. On SQLite the triggers belong to `leads`: a migration that recreates `leads` (batch mode)
+    must create them again.
+    """
+
+    __tablename__ = "campaign_lead_count_deltas"
+    __table_args__ = (Index("ix_campaign_lead_count_deltas_campaign_status", "campaign_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    # No foreign key on purpose: checking one would take a KEY SHARE lock on the campaign in every lead status
+    # change, which deadlocks with a campaign edit that holds the campaign FOR UPDATE while it withdraws its leads.
+    # A trigger on `campaigns` deletes a deleted campaign's rows instead (its own delete or its team's cascade).
+    campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(20))
+    leads: Mapped[int] = mapped_column(Integer)
+    invited: Mapped[int] = mapped_column(Integer)
+    connected: Mapped[int] = mapped_column(Integer)
+    replied: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,7 @@
 """Campaigns: the list with the funnel and rates; a campaign's page with its chart of actions per day against the
 caps, the funnel chart, pause and resume, templates with a live preview for real leads, leads with filters, and
-CSV import and export. Counts come from indexed reads (leads by campaign and status, actions by campaign and day)."""
+CSV import and export. Lead counts are kept by the database as leads change (app/leads/counts.py); actions per day
+are indexed reads (by campaign and day)."""
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 
