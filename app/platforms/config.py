@@ -1,0 +1,32 @@
+"""A platform's app credentials from configuration: SOCIALDOCK_<PLATFORM>_CLIENT_ID, _CLIENT_SECRET, and optionally
+_API_BASE and _AUTH_BASE (tests and proxies point them elsewhere) and _USER_AGENT. A platform without a client id
+is not configured: live connections to it answer 400 saying so. Telegram needs none (each bot brings its token)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.platforms.base import AppCredentials, PlatformAdapter
+
+NEEDS_NO_APP = ("telegram",)
+
+
+def _setting(platform: str, name: str, default: str | None = None) -> str | None:
+    value = current_app.config.get(f"SOCIALDOCK_{platform.upper()}_{name}")
+    return str(value) if value not in (None, "") else default
+
+
+def app_credentials(adapter: PlatformAdapter) -> AppCredentials | None:
+    platform = adapter.platform
+    client_id = _setting(platform, "CLIENT_ID")
+    if client_id is None and platform not in NEEDS_NO_APP:
+        return None
+    agent = _setting(platform, "USER_AGENT", f"server:socialscalr:0.1 (by socialscalr; {platform})")
+    return AppCredentials(
+        platform=platform,
+        client_id=client_id or "",
+        client_secret=_setting(platform, "CLIENT_SECRET", "") or "",
+        api_base=_setting(platform, "API_BASE", adapter.default_api_base),
+        auth_base=_setting(platform, "AUTH_BASE", adapter.default_auth_base),
+        user_agent=agent,
+    )

@@ -1,0 +1,14 @@
+"""Which adapter speaks for which platform. Each platform module exposes `ADAPTER`; add it to the tuple below."""
+
+from __future__ import annotations
+
+from app.platforms.base import PlatformAdapter
+
+_MODULES: tuple = (
+)
+
+ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
+
+
+def adapter_for(platform: str) -> PlatformAdapter | None:
+    return ADAPTERS.get(platform)
