@@ -266,6 +266,21 @@ def dock_keys_revoke_command(email):
     click.echo(f"revoked {count} key(s)")
 
 
+@dock.command("rotate-token-keys")
+@with_appcontext
+def dock_rotate_token_keys_command():
+    """Re-encrypt every stored platform credential with the first key of SOCIALDOCK_TOKEN_KEYS (then the old keys
+    can be dropped from the setting)."""
+    from app.socialdock.vault import VaultError, rotate_stored
+
+    try:
+        count = rotate_stored()
+    except VaultError as error:
+        click.echo(f"error: {error}; nothing was changed", err=True)
+        sys.exit(1)
+    click.echo(f"re-encrypted {count} stored credential(s) with the first key")
+
+
 @dock.command("plan")
 @click.option("--email", required=True)
 @click.option("--plan", required=True, type=click.Choice(["free", "build", "accelerate", "unlimited"]))

@@ -31,6 +31,9 @@ def settings_from_environment(instance_path: str) -> dict:
     env = os.environ
     redis_url = env.get("REDIS_URL") or None
     return {
+        # SocialDock's platform apps (SOCIALDOCK_<PLATFORM>_CLIENT_ID, ..._CLIENT_SECRET, ..._API_BASE, ...), token
+        # keys (SOCIALDOCK_TOKEN_KEYS) and public base URL, as given; the typed ones below replace theirs.
+        **{key: value for key, value in env.items() if key.startswith("SOCIALDOCK_") and value},
         "SECRET_KEY": env.get("SECRET_KEY") or os.urandom(32).hex(),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "socialscalr.sqlite3"),

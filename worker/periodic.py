@@ -52,6 +52,8 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(maintenance_jobs.apply_retention, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(socialdock_jobs.publish_due_targets, ENGINE_QUEUE, every_seconds=2),
+        PeriodicJob(socialdock_jobs.publish_live_targets, ENGINE_QUEUE, every_seconds=5),
+        PeriodicJob(socialdock_jobs.fetch_live_metrics, ENGINE_QUEUE, every_seconds=300),
         PeriodicJob(maintenance_jobs.fold_lead_counts, ENGINE_QUEUE, every_seconds=60),
     ]
 

@@ -8,7 +8,7 @@ Every row carries `team_id` and `mode` where a key's mode matters: `live` rows a
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -48,7 +48,8 @@ class DockAccount(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     """A connected platform account. A live LinkedIn one is one of the extension's LinkedIn accounts."""
 
     __tablename__ = "dock_accounts"
-    __table_args__ = (Index("ix_dock_accounts_team_mode", "team_id", "mode", "platform"),)
+    __table_args__ = (Index("ix_dock_accounts_team_mode", "team_id", "mode", "platform"),
+                      Index("ix_dock_accounts_platform_account", "team_id", "mode", "platform", "platform_account_id"))
 
     mode: Mapped[str] = mapped_column(String(8))
     platform: Mapped[str] = mapped_column(String(20))
@@ -63,6 +64,13 @@ class DockAccount(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     # Account metrics as last fetched or reported (followers, ...); empty until someone saw them.
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Connected through the platform's own API (issue 14): the platform's id of the page / channel / chat, the
+    # TokenSet encrypted with app.socialdock.vault (never shown, never logged), when the access token expires (to
+    # refresh ahead of it without decrypting every row), and the Identity's extra as the adapter gave it.
+    platform_account_id: Mapped[str | None] = mapped_column(String(300))
+    token_ciphertext: Mapped[str | None] = mapped_column(Text)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_extra: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class DockConnectToken(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
@@ -77,6 +85,12 @@ class DockConnectToken(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("dock_accounts.id", ondelete="SET NULL"))
+    # OAuth: the SHA-256 digest of the `state` we sent to the platform (one at a time; cleared when used), the
+    # PKCE verifier (encrypted), and what waits for the person's choice (encrypted: the tokens and the identities
+    # when the login can act as several pages / channels; Telegram: the bot token and the one-time code).
+    state_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pkce_ciphertext: Mapped[str | None] = mapped_column(Text)
+    pending_ciphertext: Mapped[str | None] = mapped_column(Text)
 
 
 class DockMedia(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
@@ -124,8 +138,17 @@ class DockTarget(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     platform_post_url: Mapped[str | None] = mapped_column(String(2000))
     # LinkedIn: the post our engine publishes through the extension (within the account's limits).
     engine_post_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("posts.id", ondelete="SET NULL"))
-    # Sandbox: when the sandbox publisher takes it.
+    # Sandbox and live API publishing: when the publisher takes it (next).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Live publishing through a platform's API (app/socialdock/live.py): what the adapter saved before each request
+    # that may create something (never twice), how many attempts, when the first began (posts older than that are
+    # not ours; giving up is measured from it), and the lease a worker holds while it works (`due_at` is the next
+    # attempt).
+    checkpoint: Mapped[dict] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(32))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from app.platforms import telegram
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    telegram,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}

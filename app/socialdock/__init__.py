@@ -9,7 +9,15 @@ from flask import Flask
 
 from app import ratelimit
 from app.errors import register_error_renderer
-from app.socialdock import errors, gate, linkedin, public, sandbox, views  # noqa: F401  (linkedin, sandbox: publishers)
+from app.socialdock import (  # noqa: F401  (linkedin, live_publisher, sandbox: publishers)
+    errors,
+    gate,
+    linkedin,
+    live_publisher,
+    public,
+    sandbox,
+    views,
+)
 from app.socialdock.schemas import EnvelopeErrorSchema
 
 DEFAULT_PREFIX = "/socialdock"

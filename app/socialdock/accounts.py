@@ -2,9 +2,10 @@
 
 Connecting starts with a short-lived connect token (`tok_...`, shown once, stored as a digest). With a test key the
 sandbox account exists at once; with a live key, LinkedIn's connect page lets a person pick one of the accounts our
-extension registered for the team (app/models LinkedInAccount). Other platforms connect through their own OAuth
-once their adapters exist (docs/socialdock.md). Disconnecting withdraws the account's scheduled targets: each
-ends `failed` with the reason and `post_failed` fires.
+extension registered for the team (app/models LinkedInAccount) or, when LinkedIn's app is configured, sign in with
+LinkedIn; the other platforms connect through their own OAuth (Telegram: a bot token and a code posted in the
+chat), app/socialdock/connections.py; a platform whose app is not configured answers 400 naming the settings.
+Disconnecting withdraws the account's scheduled targets: each ends `failed` with the reason and `post_failed` fires.
 """
 
 import hashlib
@@ -17,14 +18,14 @@ from app.clock import now as clock_now
 from app.extensions import db
 from app.models import DockAccount, DockConnectToken, DockTarget, LinkedInAccount
 from app.scoping import team_select
-from app.socialdock import targets
+from app.socialdock import connections, targets
 from app.socialdock.errors import DockError, bad_request, not_found
 from app.socialdock.ids import parse_id
 from app.socialdock.keys import DockCaller
 from app.socialdock.platforms import publisher_for
 
 CONNECT_TOKEN_LIFETIME = timedelta(minutes=30)
-LIVE_PLATFORMS = ("linkedin",)  # the others get their OAuth adapters next (issue 14)
+EXTENSION_PLATFORM = "linkedin"  # live LinkedIn also connects through our extension, without any app configured
 
 
 def _digest(token: str) -> str:
@@ -33,9 +34,8 @@ def _digest(token: str) -> str:
 
 def start_connect(caller: DockCaller, platform: str, redirect_url: str | None) -> tuple[DockConnectToken, str]:
     """A connect token for this platform (the caller commits); with a test key the sandbox account is connected now."""
-    if caller.mode == "live" and platform not in LIVE_PLATFORMS:
-        raise bad_request(f"platform: {platform} cannot be connected with a live key on this server yet (live: "
-                          f"{', '.join(LIVE_PLATFORMS)}; every platform works in the sandbox with an sd_test_ key)")
+    if caller.mode == "live" and platform != EXTENSION_PLATFORM:
+        connections.configured(platform)  # 400 naming the missing settings
     now = clock_now()
     token = "tok_" + secrets.token_urlsafe(24)
     row = DockConnectToken(team_id=caller.team_id, token_digest=_digest(token), mode=caller.mode, platform=platform,
@@ -154,7 +154,8 @@ def active_account_for(caller: DockCaller, index: int, platform: str, public_id:
     if account.platform != platform:
         raise bad_request(f"targets[{index}].platform: account {public_id} is a {account.platform} account, "
                           f"not {platform}")
-    if account.mode == "live" and platform == "linkedin" and account.linkedin_account_id is None:
+    if account.mode == "live" and platform == "linkedin" and account.linkedin_account_id is None \
+            and account.platform_account_id is None:
         raise bad_request(f"targets[{index}].account_id: its extension account no longer exists; connect the "
                           "LinkedIn account again")
     return account

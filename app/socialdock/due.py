@@ -2,8 +2,8 @@
 
 One periodic job (`worker.socialdock_jobs.publish_due_targets`) takes due targets (SKIP LOCKED on PostgreSQL, so
 workers never take the same one), hands each to its publisher and ends it with the result and its event, in one
-transaction per batch. The sandbox answers at once; a platform adapter that calls out over HTTP (issue 14) must
-first record that it is publishing (and how to find out whether it happened) before it calls.
+transaction per batch. The sandbox answers at once; a platform adapter that calls out over HTTP (issue 14) is
+driven by app/socialdock/live.py instead, which never holds a row lock across HTTP.
 """
 
 from datetime import datetime
@@ -24,7 +24,8 @@ def publish_due(now: datetime | None = None, limit: int = BATCH) -> int:
     now = now or clock_now()
     statement = (
         select(DockTarget, DockPost).join(DockPost, DockPost.id == DockTarget.post_id)
-        .where(DockTarget.status.in_(targets.OPEN_STATUSES), DockTarget.due_at <= now)
+        # The sandbox's targets: live ones are published by app/socialdock/live.py (leases, no lock across HTTP).
+        .where(DockPost.mode == "test", DockTarget.status.in_(targets.OPEN_STATUSES), DockTarget.due_at <= now)
         .order_by(DockTarget.due_at).limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":

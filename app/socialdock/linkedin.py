@@ -2,7 +2,8 @@
 
 Scheduling a target creates one of our posts (app/posts) naming the extension's LinkedIn account, so the planner
 publishes it on that account within its limits and working hours and our API's consumers get `post.published`
-too. When the engine ends that post, the listener below ends the target in the same transaction.
+too. When the engine ends that post, the listener below ends the target in the same transaction. (Registered by
+app/socialdock/live_publisher.py, which sends OAuth-connected LinkedIn accounts to LinkedIn's REST API instead.)
 """
 
 import re
@@ -15,7 +16,7 @@ from app.models import DockAccount, DockTarget, Post
 from app.posts import service as posts
 from app.posts.hooks import on_post_ended
 from app.socialdock import targets
-from app.socialdock.platforms import TargetJob, register_publisher
+from app.socialdock.platforms import TargetJob
 
 _URN = re.compile(r"urn:li:(?:share|activity|ugcPost):[0-9]+")
 
@@ -64,5 +65,3 @@ def _engine_post_ended(post: Post, now: datetime) -> None:
             targets.finish(target, now, published=False,
                            error=f"LinkedIn: {post.status_reason or 'the extension could not publish it'}")
 
-
-register_publisher("live", "linkedin", LinkedInEnginePublisher())

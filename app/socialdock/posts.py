@@ -60,12 +60,17 @@ def create_post(caller: DockCaller, data: dict) -> tuple[DockPost, list[DockTarg
         if account.id in seen:
             raise bad_request(f"targets[{index}].account_id: the post already targets this account")
         seen.add(account.id)
+        if caller.mode == "live" and account.platform_account_id and target["platform"] == "telegram":
+            target["metadata"].setdefault("chat_id", account.platform_account_id)  # the account is the chat
         check_target(index, target["platform"], data["text"], data.get("title"), media, target["metadata"])
-        if caller.mode == "live" and target["platform"] == "linkedin" and media:
+        if caller.mode == "live" and account.linkedin_account_id is not None and media:
             raise bad_request(f"targets[{index}] (linkedin).media_urls: the extension publishes text posts only "
                               "for now; send the post without media_urls")
-        if publisher_for(caller.mode, target["platform"]) is None:
+        publisher = publisher_for(caller.mode, target["platform"])
+        if publisher is None:
             raise bad_request(f"targets[{index}].platform: {target['platform']} cannot publish with a live key yet")
+        if hasattr(publisher, "check"):  # the platform's own rules (the live API publishers)
+            publisher.check(index, account, data["text"], data.get("title"), media, target["metadata"])
         chosen.append((account, target))
     post = DockPost(team_id=caller.team_id, mode=caller.mode, text=data["text"], title=data.get("title"),
                     tags=data["tags"], media=media, scheduled_at=publish_at, status="scheduled")
