@@ -198,9 +198,13 @@ class TelegramAdapter(PlatformAdapter):
             for handle in handles:
                 handle.close()
 
+    def _known(self, ctx: PublishContext) -> Published | None:
+        done = ctx.checkpoint.get("message_id") or ctx.checkpoint.get("platform_post_id")
+        return Published(str(done), self._url(ctx, done)) if done else None
+
     def publish(self, ctx: PublishContext) -> Published:
-        if ctx.checkpoint.get("message_id"):
-            return Published(str(ctx.checkpoint["message_id"]), self._url(ctx, ctx.checkpoint["message_id"]))
+        if known := self._known(ctx):
+            return known
         ctx.save(step="send", chat_id=self._chat(ctx), probe_from=ctx.account.extra.get("last_post_id"))
         result = self._send(ctx)["result"]
         first = result[0] if isinstance(result, list) else result
@@ -208,8 +212,8 @@ class TelegramAdapter(PlatformAdapter):
         return Published(str(first["message_id"]), self._url(ctx, first["message_id"]))
 
     def find_published(self, ctx: PublishContext) -> Published | None:
-        if ctx.checkpoint.get("message_id"):
-            return Published(str(ctx.checkpoint["message_id"]), self._url(ctx, ctx.checkpoint["message_id"]))
+        if known := self._known(ctx):
+            return known
         if ctx.checkpoint.get("step") != "send":
             return None  # nothing was sent
         known = ctx.checkpoint.get("probe_from")
