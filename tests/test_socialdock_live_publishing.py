@@ -1,0 +1,239 @@
+"""The live publisher end to end: posts created through the API, published by the periodic job (a real RQ worker
+once), through Telegram's adapter and fake and the test-only OAuth platform: a lost answer gives exactly one post,
+429 is waited out with the reason visible, a revoked connection disconnects the account and fails its targets with
+post_failed, a worker that dies mid-publish is covered by its lease without a second post, a 401 is refreshed once,
+limits queue instead of hammering, and the metrics job fills the analytics with fetched_at."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq import Queue, Worker
+
+from app.clock import ManualClock
+from app.extensions import db
+from app.models import DockAccount, DockPost, DockTarget
+from app.platforms import config as platform_config
+from app.platforms import registry
+from app.platforms.base import PlatformError
+from app.platforms.telegram import ADAPTER as TELEGRAM
+from app.queueing import ENGINE_QUEUE, redis_connection
+from app.socialdock import live, vault
+from app.socialdock.ids import parse_id
+from tests.fakes.base import lose_answer, status
+from tests.fakes.oauth_demo import DemoAdapter, FakeOAuthPlatform
+from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
+from tests.socialdock_helpers import PREFIX, auth, workspace
+from tests.socialdock_live_helpers import (
+    DEMO_CLIENT,
+    configure_platform,
+    connect_oauth,
+    connect_telegram,
+    run_live,
+    run_metrics,
+)
+from tests.test_webhook_helpers import run_worker, serve_receiver
+from worker.periodic import registered_jobs
+
+CHAT = "-1005550001"
+SEND = f"/bot{BOT_TOKEN}/sendMessage"
+
+
+@pytest.fixture(name="clock")
+def _clock(pg_app):
+    clock = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    pg_app.config["CLOCK"] = clock
+    return clock
+
+
+@pytest.fixture(name="receiver")
+def _receiver():
+    yield from serve_receiver()
+
+
+@pytest.fixture(name="telegram")
+def _telegram(pg_app, clock, receiver):
+    """(fake, client, key, account_id, hook path): a Telegram chat connected, a SocialDock webhook registered."""
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeTelegram() as fake:
+        fake.add_chat(CHAT)
+        configure_platform(pg_app, "telegram", fake, client_id="", client_secret="")
+        account_id = connect_telegram(client, key, fake, CHAT, BOT_TOKEN)
+        hook = client.post(f"{PREFIX}/webhooks", headers=auth(key), json={
+            "url": receiver.url("/dock"), "events": ["post_published", "post_failed"]})
+        assert hook.status_code == 200
+        yield fake, client, key, account_id
+
+
+def _post(client, key, account_id, platform="telegram", text="Launch day!", **extra):
+    answer = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+        "text": text, "targets": [{"platform": platform, "account_id": account_id}], **extra})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["data"]["post_id"]
+
+
+def _target(client, key, post_id) -> dict:
+    return client.get(f"{PREFIX}/posts/{post_id}", headers=auth(key)).get_json()["data"]["targets"][0]
+
+
+def _events(receiver) -> list[dict]:
+    return [json.loads(request["body"]) for request in receiver.received("/dock")]
+
+
+def test_a_real_worker_publishes_a_live_target_through_the_periodic_job(pg_app, telegram, receiver):
+    assert "worker.socialdock_jobs.publish_live_targets" in [job.name for job in registered_jobs()]
+    fake, client, key, account_id = telegram
+    post_id = _post(client, key, account_id)
+    assert _target(client, key, post_id)["status"] == "publishing"
+    connection = redis_connection(pg_app)
+    Queue(ENGINE_QUEUE, connection=connection).enqueue("worker.socialdock_jobs.publish_live_targets")
+    db.session.remove()
+    db.engine.dispose()
+    Worker([Queue(ENGINE_QUEUE, connection=connection)], connection=connection).work(burst=True)
+    run_worker(pg_app)
+    (sent,) = fake.published()
+    assert sent["text"] == "Launch day!" and sent["chat_id"] == CHAT
+    target = _target(client, key, post_id)
+    assert target["status"] == "published" and target["platform_post_id"] == sent["id"]
+    assert target["platform_post_url"] == f"https://t.me/docknews/{sent['id']}" and target["error"] is None
+    (event,) = _events(receiver)
+    assert event["event"] == "post_published" and event["data"]["target"]["platform_post_id"] == sent["id"]
+
+
+def test_a_lost_answer_ends_with_exactly_one_message(pg_app, telegram, clock):
+    fake, client, key, account_id = telegram
+    post_id = _post(client, key, account_id)
+    fake.arm("POST", SEND, lose_answer())
+    assert run_live(pg_app) == 1
+    assert len(fake.published()) == 1
+    target = _target(client, key, post_id)
+    assert target["status"] == "published" and target["platform_post_id"] == fake.published()[0]["id"]
+    second = _post(client, key, account_id, text="Day two")  # the next post probes from the one we know
+    fake.arm("POST", SEND, lose_answer())
+    clock.advance(seconds=2)  # Telegram's one message a second per chat
+    run_live(pg_app)
+    assert [post["text"] for post in fake.published()] == ["Launch day!", "Day two"]
+    assert _target(client, key, second)["platform_post_id"] == fake.published()[1]["id"]
+
+
+def test_429_is_waited_out_with_the_reason_visible_meanwhile(pg_app, telegram, clock):
+    fake, client, key, account_id = telegram
+    post_id = _post(client, key, account_id)
+    fake.arm("POST", SEND, status(429, body='{"ok": false, "error_code": 429, "description": "Too Many Requests: '
+                                            'retry after 30", "parameters": {"retry_after": 30}}'))
+    run_live(pg_app)
+    waiting = _target(client, key, post_id)
+    assert waiting["status"] == "publishing" and "slow down" in waiting["error"] and "next attempt" in waiting["error"]
+    assert fake.published() == []
+    assert run_live(pg_app) == 0  # not before its time: never hammer
+    clock.advance(seconds=31)
+    assert run_live(pg_app) == 1
+    done = _target(client, key, post_id)
+    assert done["status"] == "published" and done["error"] is None and len(fake.published()) == 1
+
+
+def test_the_chat_limit_queues_the_second_message_instead_of_sending_it(pg_app, telegram, clock):
+    fake, client, key, account_id = telegram
+    first, second = _post(client, key, account_id, text="one"), _post(client, key, account_id, text="two")
+    run_live(pg_app)
+    assert [post["text"] for post in fake.published()] == ["one"]
+    assert "rate limit" in _target(client, key, second)["error"]
+    clock.advance(seconds=2)
+    run_live(pg_app)
+    assert [post["text"] for post in fake.published()] == ["one", "two"]
+    assert {_target(client, key, post)["status"] for post in (first, second)} == {"published"}
+
+
+def test_a_revoked_bot_disconnects_the_account_and_fails_its_targets_with_post_failed(pg_app, telegram, receiver,
+                                                                                    clock):
+    fake, client, key, account_id = telegram
+    now_post = _post(client, key, account_id)
+    later_post = _post(client, key, account_id, text="Tomorrow", publish_now=False,
+                       scheduled_at=(clock() + timedelta(days=1)).isoformat())
+    fake.revoke()
+    run_live(pg_app)
+    for post_id in (now_post, later_post):
+        target = _target(client, key, post_id)
+        assert target["status"] == "failed" and "revoked" in target["error"]
+    status_answer = client.get(f"{PREFIX}/accounts/status", headers=auth(key)).get_json()["data"]
+    (account,) = status_answer["accounts"]
+    assert account["status"] == "disconnected" and "revoked" in account["reason"]
+    assert status_answer["connected_platforms"] == []
+    run_worker(pg_app)
+    assert sorted(event["event"] for event in _events(receiver)) == ["post_failed", "post_failed"]
+    assert fake.published() == []
+
+
+def test_a_worker_killed_mid_publish_is_covered_by_its_lease_without_a_second_message(pg_app, telegram, clock):
+    fake, client, key, account_id = telegram
+    post_id = _post(client, key, account_id)
+    # A worker claims the target, sends, and dies before it learns the answer (nothing after the send is saved).
+    (target_id,) = live.claim(clock(), "dead-worker")
+    target = db.session.get(DockTarget, target_id)
+    post, account = db.session.get(DockPost, target.post_id), db.session.get(DockAccount, target.account_id)
+    ctx = live._context(target, post, account, TELEGRAM, platform_config.app_credentials(TELEGRAM), "dead-worker")
+    fake.arm("POST", SEND, lose_answer())
+    with pytest.raises(PlatformError):
+        TELEGRAM.publish(ctx)
+    assert len(fake.published()) == 1
+    assert run_live(pg_app) == 0  # its lease still holds
+    clock.advance(minutes=11)
+    assert run_live(pg_app) == 1
+    target = _target(client, key, post_id)
+    assert target["status"] == "published" and len(fake.published()) == 1
+    assert target["platform_post_id"] == fake.published()[0]["id"]
+
+
+@pytest.fixture(name="demo")
+def _demo(pg_app, clock, monkeypatch):
+    monkeypatch.setitem(registry.ADAPTERS, "threads", DemoAdapter("threads"))
+    with FakeOAuthPlatform(refresh_returns_refresh=False) as fake:
+        configure_platform(pg_app, "threads", fake, *DEMO_CLIENT)
+        client = pg_app.test_client()
+        _, key = workspace()
+        yield fake, client, key, connect_oauth(client, key, "threads")
+
+
+def test_a_401_is_refreshed_once_and_a_refresh_without_a_new_refresh_token_keeps_the_old(pg_app, demo):
+    fake, client, key, account_id = demo
+    account = db.session.get(DockAccount, parse_id("account", account_id))
+    before = vault.unseal_tokens(account.token_ciphertext)
+    post_id = _post(client, key, account_id, platform="threads")
+    fake.expire_access_tokens()
+    run_live(pg_app)
+    assert fake.refreshes == 1 and len(fake.published()) == 1
+    assert _target(client, key, post_id)["status"] == "published"
+    db.session.expire_all()
+    after = vault.unseal_tokens(db.session.get(DockAccount, account.id).token_ciphertext)
+    assert after.access_token != before.access_token and after.refresh_token == before.refresh_token
+
+
+def test_the_platform_s_rules_answer_400_when_the_post_is_created(pg_app, demo):
+    _fake, client, key, account_id = demo
+    answer = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+        "text": "x" * 300, "targets": [{"platform": "threads", "account_id": account_id}]})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["details"] == "targets[0] (threads): threads: a post is at most 280 characters"
+    outside = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+        "text": "hi", "media_urls": ["https://cdn.example.com/a.jpg"],
+        "targets": [{"platform": "threads", "account_id": account_id}]})
+    assert outside.status_code == 400 and "POST /media first" in outside.get_json()["error"]["details"]
+
+
+def test_the_metrics_job_fills_the_analytics_with_fetched_at(pg_app, demo, clock):
+    fake, client, key, account_id = demo
+    post_id = _post(client, key, account_id, platform="threads")
+    before = client.get(f"{PREFIX}/posts/{post_id}/analytics", headers=auth(key)).get_json()["data"]["targets"][0]
+    assert before["metrics"]["views"] is None and before["fetched_at"] is None
+    run_live(pg_app)
+    assert "worker.socialdock_jobs.fetch_live_metrics" in [job.name for job in registered_jobs()]
+    assert run_metrics(pg_app) == 2
+    target = client.get(f"{PREFIX}/posts/{post_id}/analytics", headers=auth(key)).get_json()["data"]["targets"][0]
+    assert target["metrics"] == {"views": 1200, "likes": 80, "comments": 9, "shares": 4}
+    assert target["fetched_at"].startswith("2026-11-26T09:00") and target["sandbox"] is False
+    account = client.get(f"{PREFIX}/accounts/{account_id}/analytics", headers=auth(key)).get_json()["data"]
+    assert account["metrics"]["followers"] == 5120 and account["fetched_at"] is not None
+    assert run_metrics(pg_app) == 0  # spaced: not again within the hour
+    clock.advance(hours=1, minutes=1)
+    assert run_metrics(pg_app) == 1  # the post again; the account waits for its own interval
