@@ -17,6 +17,10 @@ RETENTION_DEFAULTS = {"RETENTION_WEBHOOK_EVENTS_DAYS": 30, "RETENTION_ACTIONS_DA
                       "RETENTION_IDEMPOTENCY_HOURS": 24}
 
 
+# Set in code (create_app({...})) as structures, never read from the environment as strings.
+_SOCIALDOCK_STRUCTURED = {"SOCIALDOCK_MEDIA_MAX_BYTES", "SOCIALDOCK_MEDIA_TRUSTED_ORIGINS"}
+
+
 def _positive(env, key: str, default: int) -> int:
     text = (env.get(key) or "").strip()
     if not text:
@@ -33,7 +37,8 @@ def settings_from_environment(instance_path: str) -> dict:
     return {
         # SocialDock's platform apps (SOCIALDOCK_<PLATFORM>_CLIENT_ID, ..._CLIENT_SECRET, ..._API_BASE, ...), token
         # keys (SOCIALDOCK_TOKEN_KEYS) and public base URL, as given; the typed ones below replace theirs.
-        **{key: value for key, value in env.items() if key.startswith("SOCIALDOCK_") and value},
+        **{key: value for key, value in env.items() if key.startswith("SOCIALDOCK_") and value
+           and key not in _SOCIALDOCK_STRUCTURED},
         "SECRET_KEY": env.get("SECRET_KEY") or os.urandom(32).hex(),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "socialscalr.sqlite3"),
