@@ -95,7 +95,7 @@ class TelegramAdapter(PlatformAdapter):
             return PlatformError(ErrorKind.RETRY_LATER, "Telegram asked us to slow down", status=429,
                                  retry_after=float(wait) if wait else 60.0, detail=detail)
         if status >= 500:
-            return PlatformError(ErrorKind.RETRY_LATER, "Telegram is unavailable; will try again", status=status,
+            return PlatformError(ErrorKind.RETRY_LATER, f"Telegram is unavailable (HTTP {status})", status=status,
                                  retry_after=30.0, detail=detail)
         if "chat not found" in description:
             return PlatformError(ErrorKind.DISCONNECT, "Telegram: the chat no longer exists or the bot is not in "
