@@ -6,8 +6,10 @@ limits queue instead of hammering, and the metrics job fills the analytics with 
 
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from rq import Queue, Worker
 
 from app.clock import ManualClock
@@ -41,7 +43,8 @@ SEND = f"/bot{BOT_TOKEN}/sendMessage"
 
 @pytest.fixture(name="clock")
 def _clock(pg_app):
-    clock = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    # From the real now: token expiries are stamped from the real clock when a platform answers.
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
     pg_app.config["CLOCK"] = clock
     return clock
 
@@ -231,9 +234,43 @@ def test_the_metrics_job_fills_the_analytics_with_fetched_at(pg_app, demo, clock
     assert run_metrics(pg_app) == 2
     target = client.get(f"{PREFIX}/posts/{post_id}/analytics", headers=auth(key)).get_json()["data"]["targets"][0]
     assert target["metrics"] == {"views": 1200, "likes": 80, "comments": 9, "shares": 4}
-    assert target["fetched_at"].startswith("2026-11-26T09:00") and target["sandbox"] is False
+    assert target["fetched_at"] == clock().strftime("%Y-%m-%dT%H:%M:%S.000Z") and target["sandbox"] is False
     account = client.get(f"{PREFIX}/accounts/{account_id}/analytics", headers=auth(key)).get_json()["data"]
     assert account["metrics"]["followers"] == 5120 and account["fetched_at"] is not None
     assert run_metrics(pg_app) == 0  # spaced: not again within the hour
     clock.advance(hours=1, minutes=1)
     assert run_metrics(pg_app) == 1  # the post again; the account waits for its own interval
+
+
+def test_tokens_are_refreshed_ahead_of_their_expiry(pg_app, demo, clock):
+    fake, client, key, account_id = demo
+    clock.advance(minutes=55)  # the access token (an hour) expires within the refresh margin
+    post_id = _post(client, key, account_id, platform="threads")
+    run_live(pg_app)
+    assert fake.refreshes == 1 and _target(client, key, post_id)["status"] == "published"
+    assert not [seen for seen in fake.requests if seen["path"].endswith("/posts") and seen["method"] == "POST"
+                and seen["headers"].get("Authorization", "").split()[-1] not in fake.access]
+
+
+def test_linkedin_by_oauth_publishes_through_the_api_not_the_extension(pg_app, clock, monkeypatch):
+    monkeypatch.setitem(registry.ADAPTERS, "linkedin", DemoAdapter("linkedin"))
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeOAuthPlatform() as fake:
+        configure_platform(pg_app, "linkedin", fake, *DEMO_CLIENT)
+        connect_url = client.post(f"{PREFIX}/accounts/connect", headers=auth(key), json={
+            "platform": "linkedin", "redirect_url": "https://app.example.com/cb"}).get_json()["data"]["connect_url"]
+        page = client.get(connect_url.replace("http://localhost", "")).get_data(as_text=True)
+        start = page.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        assert start.startswith("/socialdock/oauth/start?token=")
+        consent = client.get(start)
+        back = requests.get(consent.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
+        done = client.get(back.replace("http://localhost", ""))
+        assert done.status_code == 303, done.get_data(as_text=True)
+        account_id = parse_qs(urlsplit(done.headers["Location"]).query)["account_id"][0]
+        post_id = _post(client, key, account_id, platform="linkedin", text="Via the REST API")
+        assert _target(client, key, post_id)["status"] == "publishing"
+        run_live(pg_app)
+        assert [post["text"] for post in fake.published()] == ["Via the REST API"]
+    target = db.session.scalar(db.select(DockTarget))
+    assert target.status == "published" and target.engine_post_id is None

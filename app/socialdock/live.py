@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -39,6 +40,7 @@ LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
 GIVE_UP_AFTER = timedelta(hours=24)
 BATCH = 20
+RUN_SECONDS = 30.0  # a run claims no more after this (its periodic job's timeout is 60 s)
 
 
 class LeaseLost(Exception):
@@ -173,6 +175,9 @@ def publish_target(target_id, owner: str) -> None:
     """One claimed target, start to end (commits as it goes)."""
     target = db.session.get(DockTarget, target_id)
     post, account = db.session.get(DockPost, target.post_id), db.session.get(DockAccount, target.account_id)
+    known = (target.checkpoint or {}).get("platform_post_id")
+    if known:  # the platform had confirmed it; the worker died before ending the target
+        return _end(target_id, owner, published=True, post_id=known)
     if account is None or account.status != "active":
         reason = account.status_reason if account is not None and account.status_reason else "account disconnected"
         return _end(target_id, owner, published=False, error=f"account disconnected: {reason}"[:300])
@@ -233,10 +238,17 @@ def _handle(target_id, owner: str, account_id, platform: str, error: PlatformErr
     return _later(target_id, owner, wait, error.message)
 
 
-def publish_live(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Claim due live targets and publish each; how many were taken."""
+def publish_live(now: datetime | None = None, limit: int = BATCH, budget_seconds: float = RUN_SECONDS) -> int:
+    """Claim due live targets one at a time and publish each, until none is due, `limit` were taken or the run's
+    time is spent (so a run ends well within its job timeout and nothing claimed waits for a lease to expire);
+    how many were taken."""
     owner = secrets.token_hex(16)
-    claimed = claim(now or clock_now(), owner, limit)
-    for target_id in claimed:
-        publish_target(target_id, owner)
-    return len(claimed)
+    started = time.monotonic()
+    taken = 0
+    while taken < limit and time.monotonic() - started < budget_seconds:
+        claimed = claim(now or clock_now(), owner, 1)
+        if not claimed:
+            break
+        publish_target(claimed[0], owner)
+        taken += 1
+    return taken
