@@ -54,6 +54,10 @@ _SECRETS = (
     (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)([\"']?\s*[=:]\s*[\"']?)[^\s,;&\"'}]+"),
      r"\1\2[redacted]"),
     (re.compile(r"(?i)(://[^/\s:@]+:)[^@\s/]+@"), r"\1[redacted]@"),  # user:password@ in a URL
+    # Platform credentials (SocialDock): OAuth fields, and Telegram's bot token in its API's URL path.
+    (re.compile(r"(?i)\b(\w+_token|client_secret|code_verifier)([\"']?\s*[=:]\s*[\"']?)[^\s,;&\"'}]+"),
+     r"\1\2[redacted]"),
+    (re.compile(r"/bot\d+:[A-Za-z0-9_\-]+"), "/bot[redacted]"),
 )
 
 

@@ -5,6 +5,7 @@ post_failed, a worker that dies mid-publish is covered by its lease without a se
 limits queue instead of hammering, and the metrics job fills the analytics with fetched_at."""
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -274,3 +275,18 @@ def test_linkedin_by_oauth_publishes_through_the_api_not_the_extension(pg_app, c
         assert [post["text"] for post in fake.published()] == ["Via the REST API"]
     target = db.session.scalar(db.select(DockTarget))
     assert target.status == "published" and target.engine_post_id is None
+
+
+def test_the_bot_token_reaches_no_log_line_and_no_answer(pg_app, telegram, caplog):
+    caplog.set_level(logging.DEBUG)
+    fake, client, key, account_id = telegram
+    post_id = _post(client, key, account_id)
+    fake.arm("POST", SEND, lose_answer())  # the unhappy path logs the most
+    run_live(pg_app)
+    assert _target(client, key, post_id)["status"] == "published"
+    assert any("/bot[redacted]/" in record.getMessage() for record in caplog.records)  # urllib3 logged calls
+    for record in caplog.records:
+        assert BOT_TOKEN not in record.getMessage() and BOT_TOKEN.split(":")[1] not in record.getMessage()
+    for path in (f"{PREFIX}/accounts", f"{PREFIX}/accounts/status", f"{PREFIX}/posts/{post_id}",
+                 f"{PREFIX}/accounts/{account_id}/analytics"):
+        assert BOT_TOKEN.split(":")[1] not in client.get(path, headers=auth(key)).get_data(as_text=True)

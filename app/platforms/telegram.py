@@ -16,6 +16,7 @@ When no message id is known it refuses to guess: the target fails with "may have
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from app.platforms.base import (
@@ -41,6 +42,20 @@ MAX_CAPTION = 1024
 MAX_GROUP = 10
 PROBE_WINDOW = 20
 _CONNECT = re.compile(r"^/connect(?:@\w+)?\s+(\d{6})\s*$")
+_BOT_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_\-]+")
+
+
+class _HideBotTokens(logging.Filter):
+    """The Bot API puts the token in the URL path, which urllib3 logs at DEBUG: never let it reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/bot" in message:
+            record.msg, record.args = _BOT_PATH.sub("/bot[redacted]", message), None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_HideBotTokens())
 
 
 def _answer(response) -> dict:
