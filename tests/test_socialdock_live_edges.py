@@ -83,3 +83,36 @@ def test_connect_forms_answer_bad_input_with_a_4xx_page(pg_app, telegram):
                        ("/socialdock/connect", {"token": "tok_missing", "step": "bot", "bot_token": "x"})):
         answer = client.post(path, data=data)
         assert 400 <= answer.status_code < 500, (path, answer.status_code)
+
+
+def test_live_publishing_works_on_both_databases(app):
+    """PostgreSQL claims with SKIP LOCKED; SQLite (embedded mode) serialises writers instead."""
+    app.config["CLOCK"] = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    client = app.test_client()
+    _, key = workspace()
+    with FakeTelegram() as fake:
+        fake.add_chat(CHAT)
+        configure_platform(app, "telegram", fake, client_id="", client_secret="")
+        account_id = connect_telegram(client, key, fake, CHAT, BOT_TOKEN)
+        post_id = _post(client, key, account_id)
+        fake.arm("POST", SEND, status(429, body='{"ok": false, "error_code": 429, "description": "Too Many '
+                                                'Requests: retry after 5", "parameters": {"retry_after": 5}}'))
+        run_live(app)
+        assert "slow down" in _target(client, key, post_id)["error"]
+        app.config["CLOCK"].advance(seconds=6)
+        assert run_live(app) == 1
+    assert _target(client, key, post_id)["status"] == "published" and len(fake.published()) == 1
+
+
+def test_two_workers_never_hold_one_target_and_one_whose_lease_expired_stops_writing(pg_app, telegram):
+    fake, client, key, account_id, clock = telegram
+    post_id = _post(client, key, account_id)
+    (taken,) = live.claim(clock(), "worker-a")
+    assert live.claim(clock(), "worker-b") == []
+    clock.advance(minutes=11)  # worker-a stalled past its lease
+    assert live.claim(clock(), "worker-b") == [taken]
+    live.publish_target(taken, "worker-a")  # wakes up: its first save finds the lease gone, it sends nothing
+    assert fake.published() == [] and _target(client, key, post_id)["status"] == "publishing"
+    clock.advance(seconds=2)  # worker-a took the chat's one-a-second slot before it stopped
+    live.publish_target(taken, "worker-b")
+    assert len(fake.published()) == 1 and _target(client, key, post_id)["status"] == "published"

@@ -232,7 +232,7 @@ def _handle(target_id, owner: str, account_id, platform: str, error: PlatformErr
     db.session.commit()
     if final:
         return _end(target_id, owner, published=False, error=final)
-    if error.retry_after and error.status in (429, 503):
+    if error.retry_after and not error.maybe_happened:  # the platform said when (429, 503, a usage header)
         pacing.pause(platform, str(account_id), error.retry_after)
     wait = error.retry_after if error.retry_after is not None else backoff(target.attempts)
     return _later(target_id, owner, wait, error.message)
