@@ -87,3 +87,13 @@ def run_live(app, now=None) -> int:
 def run_metrics(app, now=None) -> int:
     with app.app_context():
         return fetch_metrics(now)
+
+
+def store_media(client, key: str, media_server, body: bytes, name: str) -> str:
+    """A file in our media store (POST /media from a loopback MediaServer, whose origin the app must trust:
+    SOCIALDOCK_MEDIA_TRUSTED_ORIGINS); its URL for `media_urls`. Platforms that pull media fetch it from
+    SOCIALDOCK_PUBLIC_BASE_URL (point it at the `live_url` server for them)."""
+    answer = client.post(f"{PREFIX}/media", headers=auth(key),
+                         json={"url": media_server.add(f"/{name}", body), "file_name": name})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()["data"]["url"]

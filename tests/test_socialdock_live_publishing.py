@@ -26,7 +26,7 @@ from app.socialdock.ids import parse_id
 from tests.fakes.base import lose_answer, status
 from tests.fakes.oauth_demo import DemoAdapter, FakeOAuthPlatform
 from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
-from tests.socialdock_helpers import PREFIX, auth, workspace
+from tests.socialdock_helpers import JPEG, PREFIX, MediaServer, auth, workspace
 from tests.socialdock_live_helpers import (
     DEMO_CLIENT,
     configure_platform,
@@ -34,6 +34,7 @@ from tests.socialdock_live_helpers import (
     connect_telegram,
     run_live,
     run_metrics,
+    store_media,
 )
 from tests.test_webhook_helpers import run_worker, serve_receiver
 from worker.periodic import registered_jobs
@@ -290,3 +291,22 @@ def test_the_bot_token_reaches_no_log_line_and_no_answer(pg_app, telegram, caplo
     for path in (f"{PREFIX}/accounts", f"{PREFIX}/accounts/status", f"{PREFIX}/posts/{post_id}",
                  f"{PREFIX}/accounts/{account_id}/analytics"):
         assert BOT_TOKEN.split(":")[1] not in client.get(path, headers=auth(key)).get_data(as_text=True)
+
+
+def test_a_photo_from_our_media_store_is_uploaded_to_telegram(pg_app, telegram, tmp_path):
+    fake, client, key, account_id = telegram
+    pg_app.config["SOCIALDOCK_MEDIA_DIR"] = str(tmp_path)
+    server = MediaServer()
+    try:
+        pg_app.config["SOCIALDOCK_MEDIA_TRUSTED_ORIGINS"] = [server.origin]
+        url = store_media(client, key, server, JPEG, "launch.jpg")
+    finally:
+        server.close()
+    post_id = _post(client, key, account_id, text="With a photo", media_urls=[url])
+    run_live(pg_app)
+    (sent,) = fake.published()
+    assert sent["kind"] == "photo" and sent["media"] == 1 and sent["text"] == "With a photo"
+    assert _target(client, key, post_id)["status"] == "published"
+    changed = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+        "text": "x" * 1100, "media_urls": [url], "targets": [{"platform": "telegram", "account_id": account_id}]})
+    assert changed.status_code == 400 and "caption" in changed.get_json()["error"]["details"]

@@ -174,6 +174,9 @@ def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, 
 def publish_target(target_id, owner: str) -> None:
     """One claimed target, start to end (commits as it goes)."""
     target = db.session.get(DockTarget, target_id)
+    if target is None or target.lease_owner != owner:
+        log.warning("dock target %s: lease taken over by another worker; not starting", target_id.hex)
+        return None
     post, account = db.session.get(DockPost, target.post_id), db.session.get(DockAccount, target.account_id)
     known = (target.checkpoint or {}).get("platform_post_id")
     if known:  # the platform had confirmed it; the worker died before ending the target

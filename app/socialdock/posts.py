@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from app.clock import now as clock_now
 from app.errors import ApiError
 from app.extensions import db
-from app.models import DockMedia, DockPost, DockTarget
+from app.models import DockAccount, DockMedia, DockPost, DockTarget
 from app.scoping import team_select
 from app.socialdock import accounts, targets
 from app.socialdock.errors import DockError, bad_request, conflict, not_found
@@ -133,6 +133,10 @@ def update_post(caller: DockCaller, post_id, changes: dict) -> DockPost:
             setattr(post, field, changes[field])
     for index, row in enumerate(rows):
         check_target(index, row.platform, post.text, post.title, list(post.media or []), dict(row.metadata_ or {}))
+        publisher = publisher_for(caller.mode, row.platform)
+        account = db.session.get(DockAccount, row.account_id) if row.account_id else None
+        if hasattr(publisher, "check") and account is not None:  # the platform's own rules, again
+            publisher.check(index, account, post.text, post.title, list(post.media or []), dict(row.metadata_ or {}))
         try:
             publisher_for(caller.mode, row.platform).reschedule(_job(post, row), row)
         except ApiError as error:
