@@ -26,7 +26,8 @@ DEMO_CLIENT = ("demo-client", "demo-secret")
 
 def configure_platform(app, platform: str, fake, client_id: str = "test-client", client_secret: str = "test-secret",
                        **settings) -> None:
-    """Our app at `platform` is the fake: its client id/secret, and its API and consent pages at the fake's URL."""
+    """Our app at `platform` is the fake: its client id/secret, and its API and consent pages at the fake's URL;
+    other settings by name (`extra={...}`: SOCIALDOCK_<PLATFORM>_EXTRA, the adapter's AppCredentials.extra)."""
     name = f"SOCIALDOCK_{platform.upper()}_"
     app.config.update({name + "CLIENT_ID": client_id, name + "CLIENT_SECRET": client_secret,
                        name + "API_BASE": fake.url, name + "AUTH_BASE": fake.url,

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.clock import ManualClock
+from app.platforms.config import app_credentials
+from app.platforms.telegram import ADAPTER
 from app.socialdock import live
 from tests.fakes.base import status
 from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
@@ -116,3 +118,11 @@ def test_two_workers_never_hold_one_target_and_one_whose_lease_expired_stops_wri
     clock.advance(seconds=2)  # worker-a took the chat's one-a-second slot before it stopped
     live.publish_target(taken, "worker-b")
     assert len(fake.published()) == 1 and _target(client, key, post_id)["status"] == "published"
+
+
+def test_an_adapter_s_own_settings_reach_it_as_app_credentials_extra(pg_app):
+    with FakeTelegram() as fake:
+        configure_platform(pg_app, "telegram", fake, client_id="", client_secret="", extra={"chunk_bytes": 1024})
+        assert app_credentials(ADAPTER).extra == {"chunk_bytes": 1024} and app_credentials(ADAPTER).api_base == fake.url
+    pg_app.config["SOCIALDOCK_TELEGRAM_EXTRA"] = '{"chunk_bytes": 2048}'  # as the environment gives it
+    assert app_credentials(ADAPTER).extra == {"chunk_bytes": 2048}

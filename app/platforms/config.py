@@ -1,8 +1,11 @@
 """A platform's app credentials from configuration: SOCIALDOCK_<PLATFORM>_CLIENT_ID, _CLIENT_SECRET, and optionally
-_API_BASE and _AUTH_BASE (tests and proxies point them elsewhere) and _USER_AGENT. A platform without a client id
+_API_BASE and _AUTH_BASE (tests and proxies point them elsewhere), _USER_AGENT and _EXTRA (a dict, or JSON in the
+environment: the adapter's own knobs, e.g. chunk sizes, as AppCredentials.extra). A platform without a client id
 is not configured: live connections to it answer 400 saying so. Telegram needs none (each bot brings its token)."""
 
 from __future__ import annotations
+
+import json
 
 from flask import current_app
 
@@ -22,6 +25,9 @@ def app_credentials(adapter: PlatformAdapter) -> AppCredentials | None:
     if client_id is None and platform not in NEEDS_NO_APP:
         return None
     agent = _setting(platform, "USER_AGENT", f"server:socialscalr:0.1 (by socialscalr; {platform})")
+    extra = current_app.config.get(f"SOCIALDOCK_{platform.upper()}_EXTRA") or {}
+    if isinstance(extra, str):
+        extra = json.loads(extra)
     return AppCredentials(
         platform=platform,
         client_id=client_id or "",
@@ -29,4 +35,5 @@ def app_credentials(adapter: PlatformAdapter) -> AppCredentials | None:
         api_base=_setting(platform, "API_BASE", adapter.default_api_base),
         auth_base=_setting(platform, "AUTH_BASE", adapter.default_auth_base),
         user_agent=agent,
+        extra=dict(extra),
     )
