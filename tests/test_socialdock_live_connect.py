@@ -5,6 +5,7 @@ encrypted in the database, never in an answer or a log line, and the keys can be
 import logging
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,6 +29,8 @@ from tests.socialdock_live_helpers import (
     start_connect,
 )
 from tests.test_socialdock_cli_docs import SCRIPT
+from worker.periodic import registered_jobs
+from worker.socialdock_jobs import forget_abandoned_connections
 
 PLATFORM = "threads"  # the demo adapter stands in for an OAuth platform in these tests
 
@@ -151,3 +154,29 @@ def test_telegram_connects_with_a_bot_token_and_a_code_posted_in_the_chat(pg_app
     row = db.session.get(DockAccount, parse_id("account", account_id))
     assert row.platform_account_id == "-1009876" and BOT_TOKEN not in _raw_tokens(account_id)
     assert _stored(account_id).access_token == BOT_TOKEN
+
+
+def test_a_refused_code_still_uses_up_its_state(pg_app, demo):
+    client = pg_app.test_client()
+    _, key = workspace()
+    back = urlsplit(oauth_callback_url(client, start_connect(client, key, PLATFORM)))
+    state = parse_qs(back.query)["state"][0]
+    refused = client.get(f"{back.path}?code=not-the-code&state={state}")
+    assert refused.status_code == 400 and "grant was refused" in refused.get_data(as_text=True)
+    assert client.get(f"{back.path}?{back.query}").status_code == 400  # the real code, but the state is spent
+
+
+def test_unfinished_connections_forget_their_secrets_once_expired(pg_app):
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeTelegram() as fake:
+        configure_platform(pg_app, "telegram", fake, client_id="", client_secret="")
+        token = parse_qs(urlsplit(start_connect(client, key, "telegram")).query)["token"][0]
+        client.post("/socialdock/connect", data={"token": token, "step": "bot", "bot_token": BOT_TOKEN})
+    assert "worker.socialdock_jobs.forget_abandoned_connections" in [job.name for job in registered_jobs()]
+    assert forget_abandoned_connections() == 0  # still valid: kept
+    later = datetime.now(UTC) + timedelta(hours=1)
+    pg_app.config["CLOCK"] = lambda: later
+    assert forget_abandoned_connections() == 1
+    assert db.session.execute(text("SELECT count(*) FROM dock_connect_tokens WHERE pending_ciphertext IS NOT NULL")
+                              ).scalar_one() == 0

@@ -54,6 +54,7 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(socialdock_jobs.publish_due_targets, ENGINE_QUEUE, every_seconds=2),
         PeriodicJob(socialdock_jobs.publish_live_targets, ENGINE_QUEUE, every_seconds=5),
         PeriodicJob(socialdock_jobs.fetch_live_metrics, ENGINE_QUEUE, every_seconds=300),
+        PeriodicJob(socialdock_jobs.forget_abandoned_connections, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(maintenance_jobs.fold_lead_counts, ENGINE_QUEUE, every_seconds=60),
     ]
 

@@ -1,6 +1,8 @@
 """SocialDock's periodic jobs on the `engine` queue: the sandbox's due targets (app/socialdock/due.py), live targets
-through the platforms' APIs (app/socialdock/live.py) and the platforms' metrics (app/socialdock/live_metrics.py)."""
+through the platforms' APIs (app/socialdock/live.py) and the platforms' metrics (app/socialdock/live_metrics.py), and
+forgetting the secrets of unfinished connections."""
 
+from app.socialdock.connections import forget_expired
 from app.socialdock.due import publish_due
 from app.socialdock.live import publish_live
 from app.socialdock.live_metrics import fetch_metrics
@@ -23,3 +25,9 @@ def publish_live_targets() -> int:
 def fetch_live_metrics() -> int:
     """Fetch the metrics of published live targets and connected accounts that are due."""
     return fetch_metrics()
+
+
+@with_app_context
+def forget_abandoned_connections() -> int:
+    """Drop the secrets of expired, unfinished connections (a pasted bot token, a PKCE verifier)."""
+    return forget_expired()

@@ -1,6 +1,6 @@
 """Connecting a live account through the platform itself (issue 14): OAuth 2 for the platforms that have it, a bot
 token and a one-time code for Telegram. Pages (app/socialdock/connect_pages.py) call these; every function leaves
-the commit to its caller.
+the commit to its caller, except the OAuth callback, which commits a state's use before it exchanges the code.
 
 OAuth: opening the connect URL stores the SHA-256 digest of a fresh `state` (and the PKCE verifier, encrypted) on the
 connect token and sends the person to the platform's consent page; the callback finds the connect token by the state
@@ -109,9 +109,9 @@ def finish_oauth(platform: str, state: str, code: str, redirect_uri: str) -> tup
     """(row, identities, pick): the account is connected (row.account_id set) when the login acts as one identity;
     with several, the page offers them with the one-time `pick`."""
     row = _by_state(platform, state, "state")
-    row.state_digest = None  # a state works once, whatever happens next
     verifier = vault.unseal(row.pkce_ciphertext)["verifier"] if row.pkce_ciphertext else None
-    row.pkce_ciphertext = None
+    row.state_digest, row.pkce_ciphertext = None, None
+    db.session.commit()  # a state works once, whatever happens next (and no row stays locked across the exchange)
     adapter, app = configured(platform)
     if not isinstance(code, str) or not code or len(code) > 2000:
         raise ConnectRefused(f"{platform.title()} did not send a sign-in code back. Start connecting again.")
@@ -229,3 +229,17 @@ def telegram_find_chat(row: DockConnectToken) -> DockAccount | None:
     chat.extra = dict(chat.extra) | {"bot_username": pending.get("bot_username"), "bot_id": pending.get("bot_id")}
     row.pending_ciphertext = None
     return save_account(row, chat, TokenSet(access_token=pending["bot_token"]))
+
+
+def forget_expired(now=None) -> int:
+    """Drop the secrets of connections nobody finished (a pasted bot token, PKCE verifiers, tokens waiting for a
+    choice) once their connect token has expired; commits. How many connect tokens were cleared."""
+    moment = now or clock_now()
+    rows = db.session.scalars(select(DockConnectToken).where(
+        DockConnectToken.expires_at <= moment,
+        (DockConnectToken.pending_ciphertext.is_not(None)) | (DockConnectToken.pkce_ciphertext.is_not(None))
+        | (DockConnectToken.state_digest.is_not(None)))).all()
+    for row in rows:
+        row.pending_ciphertext, row.pkce_ciphertext, row.state_digest, row.updated_at = None, None, None, moment
+    db.session.commit()
+    return len(rows)
