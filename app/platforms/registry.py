@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from app.platforms import tiktok
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    tiktok,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
