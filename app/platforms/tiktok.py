@@ -88,9 +88,15 @@ class TikTokAdapter(PlatformAdapter):
                                    code_challenge=code_challenge, scope_separator=",", client_id_name="client_key")
 
     def _token(self, app: AppCredentials, form: dict) -> TokenSet:
-        response = PlatformHttp(app).write(
-            "POST", "/v2/oauth/token/", data={"client_key": app.client_id, "client_secret": app.client_secret, **form},
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"})
+        try:
+            response = PlatformHttp(app).write(
+                "POST", "/v2/oauth/token/", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                data={"client_key": app.client_id, "client_secret": app.client_secret, **form})
+        except PlatformError as error:
+            if error.kind is not ErrorKind.REFRESH_TOKEN:  # a 401 here is our app's key or secret, not a token
+                raise
+            raise PlatformError(ErrorKind.DISCONNECT, "TikTok refused the app's client key or secret; check the "
+                                "TikTok app credentials and connect again", status=401, detail=error.detail) from error
         error = token_error(response)
         if error is not None:
             raise error
