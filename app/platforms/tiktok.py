@@ -1,18 +1,20 @@
-"""TikTok: Login Kit (OAuth 2 v2, PKCE S256) and the Content Posting API's direct post of a video.
+"""TikTok: Login Kit (OAuth 2 v2, PKCE S256) and the Content Posting API's direct post (a video, or 1-35 photos).
 
-Publishing (one video, FILE_UPLOAD, never twice):
+A video goes by FILE_UPLOAD, never twice:
 1. `creator_info/query` says which privacy levels the account offers and whether comments/duets/stitches are off.
 2. `video/init` (6 a minute per user) answers `publish_id` and `upload_url`, saved at once.
 3. Each chunk is PUT to `upload_url` with Content-Range; the checkpoint keeps the chunks acknowledged, and after a
    dropped chunk `status/fetch`'s `uploaded_bytes` says what arrived, so the upload resumes where it stopped.
 4. `status/fetch` until PUBLISH_COMPLETE (the public post id) or FAILED (its `fail_reason` in words).
 
-Why FILE_UPLOAD: with it, a `video/init` whose answer was lost leaves an upload URL nobody knows and no bytes, so
-TikTok can never publish it (the URL expires after an hour): sending the post again cannot double it. With
-PULL_FROM_URL TikTok fetches and publishes on its own, and the only way to learn of it would be the account's video
-list, which shows public posts after moderation (minutes to hours) — a lost answer could not be told from "not
-yet". `find_published` still reads that list (videos since `started_at` whose caption is ours) before an init is
-repeated, in case the post is there after all.
+Why FILE_UPLOAD: a `video/init` whose answer was lost leaves an upload URL nobody knows and no bytes, so TikTok can
+never publish it (the URL expires after an hour): sending the post again cannot double it. With PULL_FROM_URL
+TikTok fetches and publishes on its own, and the only way to learn of it is the account's video list, which shows
+posts after moderation (minutes to hours): a lost answer cannot be told from "not yet". `find_published` still
+reads that list (videos since `started_at` whose caption is ours) before an init is repeated.
+
+Photos exist only as PULL_FROM_URL (`content/init`): when that answer is lost and the list does not show the post,
+the target fails saying so rather than risk a second post.
 """
 
 from __future__ import annotations
@@ -34,33 +36,22 @@ from app.platforms.base import (
 )
 from app.platforms.http import PlatformHttp
 from app.platforms.tiktok_errors import data_of, fail_reason_error, token_error
+from app.platforms.tiktok_rules import (
+    DEFAULT_CHUNK,
+    MAX_CHUNK,
+    MIN_CHUNK,
+    caption,
+    check_duration,
+    check_request,
+    chunk_plan,
+    chunk_range,
+    is_photo_post,
+)
 
-MB = 1024 * 1024
-MIN_CHUNK = 5 * MB  # chunks are 5-64 MB; the last may carry the trailing bytes (up to 128 MB)
-MAX_CHUNK = 64 * MB
-DEFAULT_CHUNK = 10 * MB
-MAX_CHUNKS = 1000
-MAX_VIDEO_BYTES = 4 * 1024 * MB
-VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm")
-MAX_CAPTION = 2200
 SCOPES = ["user.info.basic", "user.info.stats", "video.list", "video.publish", "video.upload"]
 USER_FIELDS = "open_id,union_id,avatar_url,display_name,username"
 DONE, FAILED = "PUBLISH_COMPLETE", "FAILED"
 CLOCK_SKEW = 120  # seconds: a video created this long before started_at may still be ours
-
-
-def chunk_plan(size: int, preferred: int) -> tuple[int, int]:
-    """(chunk_size, total_chunk_count) by the Media Transfer Guide: a video smaller than one chunk goes whole;
-    otherwise count = size // chunk_size and the last chunk takes the trailing bytes; at most 1000 chunks."""
-    if size <= preferred:
-        return size, 1
-    chunk = max(preferred, -(-size // MAX_CHUNKS))
-    return chunk, size // chunk
-
-
-def chunk_range(index: int, chunk: int, count: int, size: int) -> tuple[int, int]:
-    first = index * chunk
-    return first, (size - 1 if index == count - 1 else first + chunk - 1)
 
 
 def _bearer(tokens: TokenSet) -> dict:
@@ -126,24 +117,7 @@ class TikTokAdapter(PlatformAdapter):
 
     # --- publishing -----------------------------------------------------------------------------------------------
     def check(self, request: PublishRequest) -> None:
-        videos = [item for item in request.media if item.kind == "video"]
-        if len(request.media) != 1 or len(videos) != 1:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "TikTok: a post needs exactly one video (text alone, images "
-                                "or several files are not taken here)")
-        video = videos[0]
-        if video.mime_type not in VIDEO_TYPES:
-            raise PlatformError(ErrorKind.BAD_REQUEST, f"TikTok: the video must be MP4, MOV or WebM, not "
-                                f"{video.mime_type}")
-        if video.size_bytes > MAX_VIDEO_BYTES:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "TikTok: the video is larger than 4 GB")
-        if video.size_bytes <= 0:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "TikTok: the video file is empty")
-        if len(self._caption(request).encode("utf-16-le")) // 2 > MAX_CAPTION:
-            raise PlatformError(ErrorKind.BAD_REQUEST, f"TikTok: the caption is longer than {MAX_CAPTION} characters")
-
-    @staticmethod
-    def _caption(request: PublishRequest) -> str:
-        return request.text or request.title or ""
+        check_request(request)
 
     def _preferred_chunk(self, app: AppCredentials) -> int:
         chunk = int(app.extra.get("chunk_size") or DEFAULT_CHUNK)  # tests use small chunks against the fake
@@ -158,15 +132,37 @@ class TikTokAdapter(PlatformAdapter):
                                 f"{', '.join(options) or 'none'}, not {wanted}")
         privacy = wanted or next((level for level in ("PUBLIC_TO_EVERYONE", "SELF_ONLY") if level in options),
                                  options[0] if options else "SELF_ONLY")
-        metadata = ctx.request.metadata
-        info = {"title": self._caption(ctx.request), "privacy_level": privacy,
-                "disable_comment": bool(creator.get("comment_disabled") or metadata.get("disable_comment")),
-                "disable_duet": bool(creator.get("duet_disabled") or metadata.get("disable_duet")),
-                "disable_stitch": bool(creator.get("stitch_disabled") or metadata.get("disable_stitch"))}
+        metadata, request = ctx.request.metadata, ctx.request
+        info = {"privacy_level": privacy,
+                "disable_comment": bool(creator.get("comment_disabled") or metadata.get("disable_comment"))}
+        if is_photo_post(request):
+            info["description"] = request.text or ""
+            if request.title:
+                info["title"] = request.title
+            info["auto_add_music"] = bool(metadata.get("auto_add_music", True))
+        else:
+            check_duration(request, creator.get("max_video_post_duration_sec"))
+            info |= {"title": caption(request),
+                     "disable_duet": bool(creator.get("duet_disabled") or metadata.get("disable_duet")),
+                     "disable_stitch": bool(creator.get("stitch_disabled") or metadata.get("disable_stitch"))}
         for key in ("video_cover_timestamp_ms", "brand_content_toggle", "brand_organic_toggle", "is_aigc"):
             if key in metadata:
                 info[key] = metadata[key]
         return info
+
+    def _photo_init(self, http: PlatformHttp, ctx: PublishContext) -> None:
+        """Photos go by PULL_FROM_URL (TikTok fetches them from our media store, whose domain must be verified)."""
+        request = ctx.request
+        body = {"post_info": self._post_info(http, ctx), "post_mode": "DIRECT_POST", "media_type": "PHOTO",
+                "source_info": {"source": "PULL_FROM_URL", "photo_images": [item.url for item in request.media],
+                                "photo_cover_index": int(request.metadata.get("photo_cover_index") or 0)}}
+        ctx.save(step="photo_init", publish_id=None)
+        data = data_of(http.write("POST", "/v2/post/publish/content/init/", json=body,
+                                  headers=_json_headers(ctx.tokens)))
+        if not data.get("publish_id"):
+            raise PlatformError(ErrorKind.RETRY_LATER, "TikTok did not answer a publish id; will try again",
+                                retry_after=60.0, detail=str(data)[:300])
+        ctx.save(step="processing", publish_id=data["publish_id"])
 
     def _init(self, http: PlatformHttp, ctx: PublishContext) -> None:
         video = ctx.request.media[0]
@@ -246,7 +242,8 @@ class TikTokAdapter(PlatformAdapter):
         username = ctx.account.username
         if ids:  # private (SELF_ONLY) posts get no public id: the publish id names them
             post_id = str(ids[0])
-            return Published(post_id, f"https://www.tiktok.com/@{username}/video/{post_id}" if username else None)
+            kind = "photo" if is_photo_post(ctx.request) else "video"
+            return Published(post_id, f"https://www.tiktok.com/@{username}/{kind}/{post_id}" if username else None)
         return Published(str(ctx.checkpoint["publish_id"]),
                          f"https://www.tiktok.com/@{username}" if username else None)
 
@@ -266,7 +263,7 @@ class TikTokAdapter(PlatformAdapter):
         self.check(ctx.request)
         http = PlatformHttp(ctx.app)
         if not ctx.checkpoint.get("publish_id"):
-            self._init(http, ctx)
+            (self._photo_init if is_photo_post(ctx.request) else self._init)(http, ctx)
         if ctx.checkpoint.get("step") == "upload":
             self._upload(http, ctx)
         return self._await(http, ctx)
@@ -275,18 +272,25 @@ class TikTokAdapter(PlatformAdapter):
         http = PlatformHttp(ctx.app)
         if ctx.checkpoint.get("publish_id"):
             return self._outcome(ctx, self._status(http, ctx))
-        return self._recent_video(http, ctx)
+        found = self._recent_video(http, ctx)
+        if found is None and ctx.checkpoint.get("step") == "photo_init":
+            # TikTok pulls photos on its own: a lost answer may still become a post after moderation, so it is
+            # not sent again (a missing post is told; a double one could not be taken back)
+            raise PlatformError(ErrorKind.BAD_REQUEST, "TikTok did not confirm the photo post and may still publish "
+                                "it; it is not sent again so it cannot appear twice: check the TikTok account",
+                                detail="content/init answer lost")
+        return found
 
     def _recent_video(self, http: PlatformHttp, ctx: PublishContext) -> Published | None:
         """A video on the account since started_at whose caption is ours (an init whose answer was lost)."""
         since = ctx.started_at.timestamp() - CLOCK_SKEW
-        caption = self._caption(ctx.request).strip()
+        ours = caption(ctx.request).strip()
         data = data_of(http.read("POST", "/v2/video/list/", params={
             "fields": "id,title,video_description,create_time,share_url"}, json={"max_count": 20},
             headers=_json_headers(ctx.tokens)))
         for video in data.get("videos") or []:
             texts = {str(video.get("title") or "").strip(), str(video.get("video_description") or "").strip()}
-            if int(video.get("create_time") or 0) >= since and caption in texts:
+            if int(video.get("create_time") or 0) >= since and ours in texts:
                 return Published(str(video["id"]), video.get("share_url"))
         return None
 

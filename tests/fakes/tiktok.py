@@ -43,13 +43,16 @@ class FakeTikTok(FakePlatform):
         self.inits: list[tuple[str, float]] = []
         self.min_chunk = 5 * 1024 * 1024  # tests lower it to span a small file over several chunks
         self.processing_polls = 0  # status fetches answering PROCESSING_DOWNLOAD before the post completes
+        self.in_moderation = False  # new posts stay out of video/list (moderation can take hours)
+        self.pulled: list[list[str]] = []  # photo URLs TikTok was asked to pull
         self.privacy_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
         self.ids = itertools.count(7_300_000_000_000_000_001)
         super().__init__()
 
     # --- what a test reads or arms --------------------------------------------------------------------------------
     def published(self) -> list[dict]:
-        return [{"id": post["id"], "text": post["title"], "media": 1, "kind": "video"} for post in self.posts]
+        return [{"id": post["id"], "text": post["title"], "media": post["media"], "kind": post["kind"]}
+                for post in self.posts]
 
     def expire_access_tokens(self) -> None:
         with self.lock:
@@ -155,6 +158,10 @@ class FakeTikTok(FakePlatform):
         def video_init():
             return self._video_init()
 
+        @app.post("/v2/post/publish/content/init/")
+        def content_init():
+            return self._content_init()
+
         @app.put("/video/")
         def upload_chunk():
             return self._chunk()
@@ -188,7 +195,7 @@ class FakeTikTok(FakePlatform):
                 return refused
             videos = [{"id": post["id"], "title": post["title"], "video_description": post["title"],
                        "create_time": post["create_time"], "share_url": f"https://www.tiktok.com/@fakecreator/video/"
-                       f"{post['id']}"} for post in reversed(self.posts)]
+                       f"{post['id']}"} for post in reversed(self.posts) if not post.get("hidden")]
             return _envelope({"videos": videos[:20], "cursor": 0, "has_more": False})
 
         @app.post("/v2/video/query/")
@@ -239,9 +246,44 @@ class FakeTikTok(FakePlatform):
         return _envelope({"publish_id": publish_id, "upload_url": f"{self.url}/video/?upload_id={upload_id}"
                           f"&upload_token={secrets.token_hex(4)}"})
 
+    def _new_post(self, title: str, kind: str, media: int) -> dict:
+        post = {"id": str(next(self.ids)), "title": title, "create_time": int(time.time()), "kind": kind,
+                "media": media, "hidden": self.in_moderation}
+        self.posts.append(post)
+        return post
+
+    def _content_init(self):
+        refused = self._authorized()
+        if refused:
+            return refused
+        body, bad = self._json_body()
+        if bad:
+            return bad
+        info, source = body.get("post_info") or {}, body.get("source_info") or {}
+        images = source.get("photo_images")
+        if body.get("post_mode") != "DIRECT_POST" or body.get("media_type") != "PHOTO":
+            return _envelope(code="invalid_params", message="post_mode and media_type", status=400)
+        if source.get("source") != "PULL_FROM_URL" or not isinstance(images, list) or not 1 <= len(images) <= 35:
+            return _envelope(code="invalid_params", message="photo_images: 1-35 URLs pulled from a verified domain",
+                             status=400)
+        if not all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in images) or not (
+                0 <= int(source.get("photo_cover_index") or 0) < len(images)):
+            return _envelope(code="invalid_params", message="photo_images / photo_cover_index", status=400)
+        if info.get("privacy_level") not in self.privacy_options:
+            return _envelope(code="privacy_level_option_mismatch", message="privacy_level", status=400)
+        publish_id = "p_pub_url~v2." + secrets.token_hex(6)
+        with self.lock:
+            self.pulled.append(images)
+            post = self._new_post(info.get("description") or info.get("title") or "", "image", len(images))
+            self.publishes[publish_id] = {"upload_id": None, "size": 0, "received": 0, "title": post["title"],
+                                          "status": "PROCESSING_DOWNLOAD", "polls_left": self.processing_polls,
+                                          "post": post}
+        return _envelope({"publish_id": publish_id})
+
     def _chunk(self):
-        publish = next((item for item in self.publishes.values()
-                        if item["upload_id"] == request.args.get("upload_id")), None)
+        upload_id = request.args.get("upload_id")
+        publish = next((item for item in self.publishes.values() if upload_id and item["upload_id"] == upload_id),
+                       None)
         if publish is None:
             return _envelope(code="invalid_params", message="unknown upload", status=404)
         match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", request.headers.get("Content-Range", ""))
@@ -260,9 +302,7 @@ class FakeTikTok(FakePlatform):
                 return _envelope(code="invalid_params", message="chunks must be uploaded sequentially", status=416)
             publish["received"] = max(publish["received"], last + 1)
             if publish["received"] == publish["size"] and publish["post"] is None:
-                publish["post"] = {"id": str(next(self.ids)), "title": publish["title"],
-                                   "create_time": int(time.time())}
-                self.posts.append(publish["post"])
+                publish["post"] = self._new_post(publish["title"], "video", 1)
                 publish["status"] = "PROCESSING_DOWNLOAD"
         return ("", 201) if publish["received"] == publish["size"] else ("", 206)
 
