@@ -35,6 +35,7 @@ class FakeTikTok(FakePlatform):
     authorize_path = "/v2/auth/authorize/"
 
     def __init__(self):
+        self.client_id, self.client_secret = CLIENT_KEY, CLIENT_SECRET  # what the app credentials must carry
         self.codes: dict[str, dict] = {}
         self.access: dict[str, str] = {}  # access token -> "ok" | "expired"
         self.refresh_tokens: set[str] = set()
@@ -96,7 +97,8 @@ class FakeTikTok(FakePlatform):
         @app.get("/v2/auth/authorize/")
         def authorize():
             args = request.args
-            if args.get("client_key") != CLIENT_KEY or args.get("response_type") != "code" or not args.get("scope"):
+            if args.get("client_key") != self.client_id or args.get("response_type") != "code" or not args.get(
+                    "scope"):
                 return "client_key, response_type=code and scope are required", 400
             if not args.get("redirect_uri") or not args.get("state"):
                 return "redirect_uri and state are required", 400
@@ -112,7 +114,7 @@ class FakeTikTok(FakePlatform):
             form = request.form
             if not (request.content_type or "").startswith("application/x-www-form-urlencoded"):
                 return jsonify(error="invalid_request", error_description="form encoding required"), 400
-            if form.get("client_key") != CLIENT_KEY or form.get("client_secret") != CLIENT_SECRET:
+            if form.get("client_key") != self.client_id or form.get("client_secret") != self.client_secret:
                 return jsonify(error="invalid_client", error_description="Client key or secret is incorrect.",
                                log_id="fake-log"), 401
             if form.get("grant_type") == "authorization_code":

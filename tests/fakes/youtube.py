@@ -37,6 +37,7 @@ class FakeYouTube(FakePlatform):
     authorize_path = "/o/oauth2/v2/auth"
 
     def __init__(self):
+        self.client_id, self.client_secret = CLIENT_ID, CLIENT_SECRET  # what the app credentials must carry
         self.codes: dict[str, dict] = {}
         self.access: dict[str, str] = {}
         self.refresh_tokens: set[str] = set()
@@ -87,7 +88,7 @@ class FakeYouTube(FakePlatform):
         @app.get("/o/oauth2/v2/auth")
         def authorize():
             args = request.args
-            if args.get("client_id") != CLIENT_ID or args.get("response_type") != "code":
+            if args.get("client_id") != self.client_id or args.get("response_type") != "code":
                 return "Error 401: invalid_client", 401
             if not args.get("redirect_uri") or not args.get("scope") or not args.get("state"):
                 return "Error 400: invalid_request", 400
@@ -101,7 +102,7 @@ class FakeYouTube(FakePlatform):
         @app.post("/token")
         def token():
             form = request.form
-            if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
                 return jsonify(error="invalid_client", error_description="Unauthorized"), 401
             with self.lock:
                 if form.get("grant_type") == "authorization_code":
