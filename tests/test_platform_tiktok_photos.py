@@ -1,4 +1,5 @@
-"""TikTok photo posts (content/init, PULL_FROM_URL from our media store) and the video rules creator_info sets."""
+"""TikTok photo posts (content/init, PULL_FROM_URL from our media store), the video rules creator_info sets, and
+uploads TikTok's processing refuses."""
 
 from urllib.parse import parse_qs, urlparse
 
@@ -98,3 +99,29 @@ def test_a_video_longer_than_the_creator_may_post_is_refused(fake, app, tokens, 
         ADAPTER.publish(ctx)
     assert refused.value.kind is ErrorKind.BAD_REQUEST and "at most 600 s" in refused.value.message
     assert fake.calls("POST", "/v2/post/publish/video/init/") == 0
+
+
+@pytest.fixture
+def clip(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096)
+    return media_file(str(path))
+
+
+def test_a_video_tiktok_refuses_in_processing_fails_in_words(fake, app, tokens, clip):
+    fake.fail_reasons = ["frame_rate_check_failed"]
+    with pytest.raises(PlatformError) as refused:
+        publish_once(ADAPTER, context(app, tokens, ACCOUNT, text="Too fast", media=[clip]), refresh=lambda: None)
+    assert refused.value.kind is ErrorKind.BAD_REQUEST and "frame rate" in refused.value.message
+    assert refused.value.detail == "frame_rate_check_failed" and fake.published() == []
+
+
+def test_a_transient_processing_failure_starts_a_fresh_upload_next_time(fake, app, tokens, clip):
+    fake.fail_reasons = ["internal"]
+    ctx = context(app, tokens, ACCOUNT, text="Second time lucky", media=[clip])
+    with pytest.raises(PlatformError) as failed:
+        publish_once(ADAPTER, ctx, refresh=lambda: None)
+    assert failed.value.kind is ErrorKind.RETRY_LATER and ctx.checkpoint["publish_id"] is None
+    published = publish_once(ADAPTER, ctx, refresh=lambda: None)
+    assert [post["id"] for post in fake.published()] == [published.platform_post_id]
+    assert fake.calls("POST", "/v2/post/publish/video/init/") == 2

@@ -43,6 +43,7 @@ class FakeTikTok(FakePlatform):
         self.publishes: dict[str, dict] = {}
         self.inits: list[tuple[str, float]] = []
         self.min_chunk = 5 * 1024 * 1024  # tests lower it to span a small file over several chunks
+        self.fail_reasons: list[str] = []  # the next uploads end FAILED with these fail_reason values
         self.processing_polls = 0  # status fetches answering PROCESSING_DOWNLOAD before the post completes
         self.in_moderation = False  # new posts stay out of video/list (moderation can take hours)
         self.pulled: list[list[str]] = []  # photo URLs TikTok was asked to pull
@@ -180,6 +181,8 @@ class FakeTikTok(FakePlatform):
             if publish is None:
                 return _envelope(code="invalid_publish_id", message="publish_id does not exist", status=400)
             data = {"status": publish["status"], "uploaded_bytes": publish["received"]}
+            if publish.get("fail_reason"):
+                data["fail_reason"] = publish["fail_reason"]
             if publish["status"] == "PROCESSING_DOWNLOAD":
                 if publish["polls_left"] > 0:
                     publish["polls_left"] -= 1
@@ -303,9 +306,12 @@ class FakeTikTok(FakePlatform):
             if first > publish["received"]:  # chunks go in order
                 return _envelope(code="invalid_params", message="chunks must be uploaded sequentially", status=416)
             publish["received"] = max(publish["received"], last + 1)
-            if publish["received"] == publish["size"] and publish["post"] is None:
-                publish["post"] = self._new_post(publish["title"], "video", 1)
-                publish["status"] = "PROCESSING_DOWNLOAD"
+            if publish["received"] == publish["size"] and publish["status"] == "PROCESSING_UPLOAD":
+                if self.fail_reasons:  # TikTok's processing refuses the video
+                    publish["status"], publish["fail_reason"] = "FAILED", self.fail_reasons.pop(0)
+                else:
+                    publish["post"] = self._new_post(publish["title"], "video", 1)
+                    publish["status"] = "PROCESSING_DOWNLOAD"
         return ("", 201) if publish["received"] == publish["size"] else ("", 206)
 
 
