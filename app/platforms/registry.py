@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from app.platforms import tiktok, youtube
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    tiktok,
+    youtube,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
