@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from app.platforms import facebook, instagram, threads
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    facebook,
+    instagram,
+    threads,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
