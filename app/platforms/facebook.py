@@ -136,8 +136,9 @@ class FacebookAdapter(PlatformAdapter):
 
     def publish(self, ctx: PublishContext) -> Published:
         checkpoint = ctx.checkpoint
-        if checkpoint.get("post_id"):
-            return Published(checkpoint["post_id"], checkpoint.get("post_url"))
+        if checkpoint.get("platform_post_id"):
+            return Published(checkpoint["platform_post_id"], checkpoint.get("platform_post_url")
+                             or _post_url(checkpoint["platform_post_id"]))
         api, token, page = self.api(ctx.app), ctx.tokens.access_token, ctx.account.platform_account_id
         text, media = ctx.request.text or "", ctx.request.media
         if media and media[0].kind == "video":
@@ -159,13 +160,14 @@ class FacebookAdapter(PlatformAdapter):
         return self._record(ctx, created_id(api.post(f"{page}/feed", token, message=text, **attached), "Facebook"))
 
     def _record(self, ctx: PublishContext, post_id: str) -> Published:
-        ctx.save(post_id=post_id, post_url=_post_url(post_id))
+        ctx.save(platform_post_id=post_id, platform_post_url=_post_url(post_id))
         return Published(post_id, _post_url(post_id))
 
     def find_published(self, ctx: PublishContext) -> Published | None:
         checkpoint = ctx.checkpoint
-        if checkpoint.get("post_id"):
-            return Published(checkpoint["post_id"], checkpoint.get("post_url"))
+        if checkpoint.get("platform_post_id"):
+            return Published(checkpoint["platform_post_id"], checkpoint.get("platform_post_url")
+                             or _post_url(checkpoint["platform_post_id"]))
         api, token, page = self.api(ctx.app), ctx.tokens.access_token, ctx.account.platform_account_id
         since = unix(ctx.started_at - CLOCK_SKEW)
         media = ctx.request.media

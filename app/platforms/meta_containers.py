@@ -2,10 +2,10 @@
 the carousel's), wait until its status is FINISHED, publish it. A container is invisible until published, so a
 container whose answer was lost costs nothing; the publish call is the one that must never run twice.
 
-Checkpoint keys: `children` (carousel item containers, in order), `container_id`, `post_id`, `post_url`, and `step`
-(what was about to be sent). On resume a known container's status decides: PUBLISHED -> find the post (never
-publish again), FINISHED -> publish, IN_PROGRESS -> wait, EXPIRED (24 h unpublished) -> create a new one, ERROR ->
-say why.
+Checkpoint keys: `children` (carousel item containers, in order), `container_id`, `platform_post_id` and
+`platform_post_url` (the keys app.platforms.attempt records too), and `step` (what was about to be sent). On resume
+a known container's status decides: PUBLISHED -> find the post (never publish again), FINISHED -> publish,
+IN_PROGRESS -> wait, EXPIRED (24 h unpublished) -> create a new one, ERROR -> say why.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ class ContainerAdapter(PlatformAdapter):
     # --- the protocol -------------------------------------------------------------------------------------------
     def publish(self, ctx: PublishContext) -> Published:
         checkpoint = ctx.checkpoint
-        if checkpoint.get("post_id"):
-            return Published(checkpoint["post_id"], checkpoint.get("post_url"))
+        if checkpoint.get("platform_post_id"):
+            return Published(checkpoint["platform_post_id"], checkpoint.get("platform_post_url"))
         api, token, owner = self.api(ctx.app), ctx.tokens.access_token, ctx.account.platform_account_id
         interval, attempts = poll_settings(ctx.app)
         container = checkpoint.get("container_id")
@@ -94,13 +94,13 @@ class ContainerAdapter(PlatformAdapter):
         self._check_quota(api, token, owner)
         ctx.save(step="publish", container_id=container)
         post_id = created_id(api.post(f"{owner}/{self.publish_edge}", token, creation_id=container), self.label)
-        ctx.save(post_id=post_id)
+        ctx.save(platform_post_id=post_id)
         return self._record(ctx, Published(post_id, self._permalink(api, token, post_id)))
 
     def find_published(self, ctx: PublishContext) -> Published | None:
         checkpoint = ctx.checkpoint
-        if checkpoint.get("post_id"):
-            return Published(checkpoint["post_id"], checkpoint.get("post_url"))
+        if checkpoint.get("platform_post_id"):
+            return Published(checkpoint["platform_post_id"], checkpoint.get("platform_post_url"))
         container = checkpoint.get("container_id")
         if not container:
             return None  # nothing can be published without its container, and we never had one
@@ -187,5 +187,5 @@ class ContainerAdapter(PlatformAdapter):
         return Published(container, None)
 
     def _record(self, ctx: PublishContext, published: Published) -> Published:
-        ctx.save(post_id=published.platform_post_id, post_url=published.platform_post_url)
+        ctx.save(platform_post_id=published.platform_post_id, platform_post_url=published.platform_post_url)
         return published
