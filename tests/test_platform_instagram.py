@@ -242,3 +242,14 @@ def test_metrics(fake, account, host, tmp_path):
     assert ADAPTER.post_metrics(ctx, published.platform_post_id) == {"reach": 410, "likes": 37, "comments": 5,
                                                                        "shares": 4, "views": 880}
     assert ADAPTER.account_metrics(ctx) == {"followers": 2048, "following": 150, "posts": 41}
+
+
+@pytest.mark.parametrize("said, words", [
+    ("2207052", "could not download the file from our server"),
+    ("Error: Media download has failed with error code 2207052", "could not download the file from our server"),
+    ("Error: Media upload has failed with error code 2207026", "could not process the media"),
+    ("", "could not process the media"),
+])
+def test_a_container_error_is_said_in_words(said, words):
+    error = ADAPTER.container_error(said)
+    assert error.kind is ErrorKind.BAD_REQUEST and words in error.message

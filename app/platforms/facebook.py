@@ -63,7 +63,7 @@ class FacebookAdapter(PlatformAdapter):
     limits = (Limit("request", 200, 3600),)
 
     def api(self, app: AppCredentials) -> GraphApi:
-        return GraphApi(app, "Facebook")
+        return GraphApi(app, "Facebook", proof=True)
 
     # --- connecting -----------------------------------------------------------------------------------------------
     def authorize_url(self, app: AppCredentials, redirect_uri: str, state: str, code_challenge: str | None) -> str:

@@ -59,6 +59,7 @@ class InstagramAdapter(ContainerAdapter):
     limits = (Limit("publish", 50, 24 * 3600), Limit("request", 200, 3600))
     create_edge, publish_edge, quota_edge = "media", "media_publish", "content_publishing_limit"
     status_fields, text_field = ("status_code", "status"), "caption"
+    proof = True
 
     @staticmethod
     def _instagram_login(app: AppCredentials) -> bool:

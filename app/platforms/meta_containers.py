@@ -10,6 +10,7 @@ IN_PROGRESS -> wait, EXPIRED (24 h unpublished) -> create a new one, ERROR -> sa
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from datetime import datetime, timedelta
 
@@ -44,8 +45,10 @@ class ContainerAdapter(PlatformAdapter):
     text_field: str  # "caption" / "text" on a published post
     quota_edge: str  # "content_publishing_limit" / "threads_publishing_limit"
 
+    proof = False  # send appsecret_proof (graph.facebook.com / graph.instagram.com take it)
+
     def api(self, app: AppCredentials) -> GraphApi:
-        return GraphApi(app, self.label)
+        return GraphApi(app, self.label, proof=self.proof)
 
     # --- what differs per platform ------------------------------------------------------------------------------
     @abstractmethod
@@ -61,7 +64,9 @@ class ContainerAdapter(PlatformAdapter):
         """The carousel container."""
 
     def container_error(self, said: str) -> PlatformError:
-        subcode = int(said) if said.strip().isdigit() else None
+        """A container's ERROR: Instagram puts the error subcode in `status` (alone or in a sentence)."""
+        found = re.search(r"\b(\d{6,8})\b", said)
+        subcode = int(found.group(1)) if found else None
         error = {"error_subcode": subcode, "message": said or "no reason given"}
         known = classify(self.label, error)
         if known.kind is ErrorKind.BAD_REQUEST and "could not download" in known.message:

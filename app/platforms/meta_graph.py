@@ -19,6 +19,8 @@ Error codes (Graph API "Handling Errors" reference):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Callable
@@ -120,17 +122,30 @@ def usage_wait(headers) -> float | None:
     return max(waits) if waits else None
 
 
-class GraphApi:
-    """Calls to one of Meta's Graph hosts for one platform (`label` names it in messages)."""
+def appsecret_proof(token: str, app_secret: str) -> str:
+    """HMAC-SHA256 of the token keyed by the app secret: Graph API calls carry it so that an app set to "Require App
+    Secret" accepts them and a leaked token is useless without our secret."""
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
-    def __init__(self, app: AppCredentials, label: str):
-        self.app, self.label = app, label
+
+class GraphApi:
+    """Calls to one of Meta's Graph hosts for one platform (`label` names it in messages). `proof`: send
+    `appsecret_proof` with every token (graph.facebook.com and graph.instagram.com take it)."""
+
+    def __init__(self, app: AppCredentials, label: str, *, proof: bool = False):
+        self.app, self.label, self.proof = app, label, proof
         self.http = PlatformHttp(app)
+
+    def _authorized(self, values: dict, token: str | None) -> dict:
+        if token is not None:
+            values["access_token"] = token
+            if self.proof and self.app.client_secret:
+                values["appsecret_proof"] = appsecret_proof(token, self.app.client_secret)
+        return values
 
     def get(self, path: str, token: str | None, *, check_usage: bool = True, **params) -> dict:
         """A read: retried, and a spent usage budget raises RETRY_LATER (nothing is lost by waiting)."""
-        if token is not None:
-            params["access_token"] = token
+        self._authorized(params, token)
         response = self._send(self.http.read, "GET", path, params=params)
         body = self._body(response)
         if check_usage and (wait := usage_wait(response.headers)) is not None:
@@ -141,8 +156,7 @@ class GraphApi:
     def post(self, path: str, token: str | None, **data) -> dict:
         """A write, sent once. Its answer is returned even when the usage headers say the budget is now spent (the
         id it carries must be recorded); the next read will pause."""
-        if token is not None:
-            data["access_token"] = token
+        self._authorized(data, token)
         return self._body(self._send(self.http.write, "POST", path, data=data))
 
     def token_call(self, method: str, path: str, *, base: str | None = None, once: bool = False, **params) -> dict:

@@ -16,6 +16,7 @@ MAX_PHOTO_BYTES = 4 * 1024 * 1024
 
 class FakeFacebook(FakeMeta):
     name = "facebook"
+    require_proof = True
 
     def __init__(self):
         self.pages = {"1000001": {"id": "1000001", "name": "Acme Bakery", "username": "acmebakery"}}

@@ -6,6 +6,8 @@ the URL a publish names, as Meta's servers do (a URL that does not answer fails 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import secrets
@@ -52,6 +54,7 @@ class FakeMeta(FakePlatform):
     state "ok", "expired" (refused by the API, still renewable, as a token our refresh-ahead missed) or "revoked"."""
 
     name = "meta"
+    require_proof = False
     authorize_paths: tuple[str, ...] = ("/dialog/oauth",)
 
     def __init__(self):
@@ -118,6 +121,13 @@ class FakeMeta(FakePlatform):
         known = self.tokens.get(token)
         if known is None:
             fail(190, "Invalid OAuth access token - Cannot parse access token")
+        if self.require_proof:  # the app is set to "Require App Secret"
+            proof = request.values.get("appsecret_proof")
+            if not proof:
+                fail(100, "API calls from the server require an appsecret_proof argument", kind="GraphMethodException")
+            if not hmac.compare_digest(proof, hmac.new(CLIENT_SECRET.encode(), token.encode(),
+                                                       hashlib.sha256).hexdigest()):
+                fail(100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
         if known["state"] == "revoked":
             fail(190, "Error validating access token: The user has not authorized application.", subcode=458)
         if known["state"] == "expired":

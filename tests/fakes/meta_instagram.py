@@ -15,6 +15,7 @@ class FakeInstagram(FakeContainers):
     through Instagram Login (/oauth/authorize, POST /oauth/access_token, ig_exchange_token, ig_refresh_token)."""
 
     name = "instagram"
+    require_proof = True
     authorize_paths = ("/dialog/oauth", "/oauth/authorize")
     create_edge, publish_edge, quota_edge, list_edge = "media", "media_publish", "content_publishing_limit", "media"
     status_field, error_field, text_field = "status_code", "status", "caption"
