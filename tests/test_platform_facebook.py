@@ -64,7 +64,8 @@ def test_oauth_round_trip_gives_a_long_lived_token(fake):
 
     with pytest.raises(PlatformError) as used:
         ADAPTER.exchange_code(app, query["code"], "https://app.example/callback", None)
-    assert used.value.kind is ErrorKind.DISCONNECT and "used" in used.value.message
+    assert used.value.kind is ErrorKind.DISCONNECT
+    assert used.value.message == "Facebook did not grant access: This authorization code has been used."
     with pytest.raises(PlatformError) as wrong:
         ADAPTER.exchange_code(app, "not-a-code", "https://app.example/callback", None)
     assert wrong.value.kind is ErrorKind.DISCONNECT
@@ -251,6 +252,9 @@ def test_usage_headers_at_100_percent_pause_reads_but_keep_a_write_s_id(fake, pa
     ({"code": 10}, ErrorKind.BAD_REQUEST),
     ({"code": 2, "is_transient": True}, ErrorKind.RETRY_LATER),
     ({"code": 9004, "error_subcode": 2207052}, ErrorKind.BAD_REQUEST),
+    ({"code": 9007, "error_subcode": 2207027}, ErrorKind.RETRY_LATER),
+    ({"code": 9, "error_subcode": 2207042}, ErrorKind.RETRY_LATER),
+    ({"code": 368}, ErrorKind.RETRY_LATER),
 ])
 def test_graph_errors_are_classified(error, kind):
     classified = classify("Facebook", {"message": "m", **error}, status=400)

@@ -11,7 +11,7 @@ Error codes (Graph API "Handling Errors" reference):
   block; Instagram's 9 / subcode 2207042 is its daily publishing limit: RETRY_LATER.
 - 100 invalid parameter: BAD_REQUEST with Meta's own words. 10 and 200-299 are permissions: BAD_REQUEST saying to
   reconnect granting them (a content-specific 200 must not disconnect a whole account).
-- 1, 2 and `is_transient` are Meta's own trouble: RETRY_LATER.
+- 1, 2 and `is_transient` are Meta's own trouble, 9007 / 2207027 a container not ready yet: RETRY_LATER.
 - "Could not fetch the media": 9004 / subcode 2207052 (Instagram), 324 / 389 (Facebook photo / video URL), 2207003
   and 2207077 (download timeout / failure), Threads' FAILED_DOWNLOADING_VIDEO: BAD_REQUEST saying the platform could
   not download the file from our server and that SOCIALDOCK_PUBLIC_BASE_URL must be reachable from the internet.
@@ -83,6 +83,8 @@ def classify(label: str, error: dict, *, status: int | None = None, retry_after:
     if subcode in PUBLISHING_LIMIT_SUBCODES:
         return fail(ErrorKind.RETRY_LATER, f"{label}'s daily publishing limit for this account is reached; "
                     "will try again later", retry_after or DAILY_LIMIT_WAIT)
+    if code == 9007 or subcode == 2207027:  # "media is not ready for publishing"
+        return fail(ErrorKind.RETRY_LATER, f"{label} is still processing the media; will try again", 30.0)
     if code in RATE_LIMIT_CODES or code == 368:
         return fail(ErrorKind.RETRY_LATER, f"{label} rate limit reached (code {code}); will try again later",
                     retry_after or RATE_LIMIT_WAIT)
@@ -169,7 +171,11 @@ class GraphApi:
         except PlatformError as error:
             if error.kind in (ErrorKind.RETRY_LATER, ErrorKind.DISCONNECT):
                 raise
-            raise PlatformError(ErrorKind.DISCONNECT, f"{self.label} did not grant access: {error.message}",
+            try:
+                said = json.loads(error.detail or "{}").get("message") or error.message
+            except (ValueError, AttributeError):
+                said = error.message
+            raise PlatformError(ErrorKind.DISCONNECT, f"{self.label} did not grant access: {said}",
                                 status=error.status, detail=error.detail) from error
 
     def _send(self, send: Callable, method: str, path: str, **kwargs) -> requests.Response:
@@ -233,12 +239,13 @@ def unix(moment: datetime) -> int:
 
 
 def wait_for(read_status: Callable[[], str], *, interval: float, attempts: int, pending=("IN_PROGRESS",)) -> str:
-    """Poll a container until it leaves `pending` or `attempts` run out; returns the last status seen."""
+    """Poll a container until it leaves `pending` or `attempts` run out; returns the last status seen. The waits
+    grow from a tenth of `interval` to `interval` (most containers are ready within a second or two)."""
     status = read_status()
-    for _ in range(max(0, attempts - 1)):
+    for attempt in range(max(0, attempts - 1)):
         if status not in pending:
             break
-        time.sleep(interval)
+        time.sleep(min(interval, interval / 10 * 2 ** attempt))
         status = read_status()
     return status
 
