@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from app.platforms import facebook
+from app.platforms import facebook, registry
 from app.platforms.attempt import publish_once
 from app.platforms.base import ErrorKind, PlatformError
 from app.platforms.meta_graph import classify, usage_wait
@@ -189,6 +189,8 @@ def test_a_revoked_connection_disconnects(fake, page):
     with pytest.raises(PlatformError) as revoked:
         publish_once(ADAPTER, ctx, refresher(ctx))
     assert revoked.value.kind is ErrorKind.DISCONNECT and "revoked" in revoked.value.message
+    shown = f"{revoked.value.message} {revoked.value.detail}"
+    assert ctx.tokens.access_token not in shown and ctx.tokens.refresh_token not in shown
     with pytest.raises(PlatformError) as renewing:
         ADAPTER.refresh(ctx.app, ctx.tokens)
     assert renewing.value.kind is ErrorKind.DISCONNECT
@@ -265,3 +267,10 @@ def test_graph_errors_are_classified(error, kind):
 def test_usage_headers_below_100_percent_do_not_pause():
     assert usage_wait({"X-App-Usage": '{"call_count": 99, "total_time": 10}'}) is None
     assert usage_wait({"X-App-Usage": "not json"}) is None
+
+
+def test_the_three_meta_adapters_are_registered_with_meta_s_hosts():
+    assert registry.adapter_for("facebook") is ADAPTER
+    assert registry.adapter_for("instagram").default_api_base == "https://graph.facebook.com/v21.0"
+    assert registry.adapter_for("threads").default_api_base == "https://graph.threads.net/v1.0"
+    assert registry.adapter_for("threads").default_auth_base == "https://threads.net"
