@@ -7,7 +7,7 @@ import pytest
 
 from app.platforms import instagram
 from app.platforms.attempt import publish_once
-from app.platforms.base import ErrorKind, PlatformError
+from app.platforms.base import AppCredentials, ErrorKind, PlatformError
 from tests.fakes.base import lose_answer, status
 from tests.fakes.context import app_for, context, media_file
 from tests.fakes.media_host import MediaHost
@@ -253,3 +253,14 @@ def test_metrics(fake, account, host, tmp_path):
 def test_a_container_error_is_said_in_words(said, words):
     error = ADAPTER.container_error(said)
     assert error.kind is ErrorKind.BAD_REQUEST and words in error.message
+
+
+def test_instagram_login_is_chosen_by_configuring_graph_instagram_com():
+    app = AppCredentials(platform="instagram", client_id="c", client_secret="s",
+                         api_base="https://graph.instagram.com/v21.0", auth_base="https://www.instagram.com")
+    url = urlparse(ADAPTER.authorize_url(app, "https://app.example/cb", "s1", None))
+    assert (url.netloc, url.path) == ("www.instagram.com", "/oauth/authorize")
+    assert "instagram_business_basic" in parse_qs(url.query)["scope"][0]
+    default = AppCredentials(platform="instagram", client_id="c", client_secret="s",
+                             api_base=ADAPTER.default_api_base, auth_base=ADAPTER.default_auth_base)
+    assert urlparse(ADAPTER.authorize_url(default, "https://app.example/cb", "s1", None)).path == "/v21.0/dialog/oauth"

@@ -3,7 +3,7 @@
 `media_type=CAROUSEL` + `children`), its `status_code` polled, then `POST /{ig-user-id}/media_publish` with
 `creation_id` (app.platforms.meta_containers). Instagram pulls the files from our media URLs.
 
-Two logins reach it (AppCredentials.extra["login"]):
+Two logins reach it (AppCredentials.extra["login"], else chosen by the API base configured):
 - "facebook" (the default): Facebook Login for Business on graph.facebook.com; the accounts are the Instagram
   business accounts linked to the pages the login manages (`/me/accounts?fields=instagram_business_account`); the
   long-lived user token (~60 days) is renewed by `fb_exchange_token`.
@@ -63,7 +63,9 @@ class InstagramAdapter(ContainerAdapter):
 
     @staticmethod
     def _instagram_login(app: AppCredentials) -> bool:
-        return app.extra.get("login") == "instagram"
+        """Instagram Login when asked for, or when the API base configured is graph.instagram.com."""
+        login = app.extra.get("login")
+        return login == "instagram" or (login is None and "graph.instagram.com" in app.api_base)
 
     # --- connecting -----------------------------------------------------------------------------------------------
     def authorize_url(self, app: AppCredentials, redirect_uri: str, state: str, code_challenge: str | None) -> str:
