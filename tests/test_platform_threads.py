@@ -1,9 +1,11 @@
 """The Threads adapter against a loopback fake of graph.threads.net: OAuth with the long-lived token exchange and
 refresh, text / image / video / carousel containers published once, metrics from insights."""
 
+from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 
 from app.platforms import threads
 from app.platforms.attempt import publish_once
@@ -194,3 +196,14 @@ def test_metrics(fake, account):
     assert ADAPTER.post_metrics(ctx, published.platform_post_id) == {"views": 880, "likes": 37, "comments": 5,
                                                                        "shares": 8}
     assert ADAPTER.account_metrics(ctx) == {"followers": 321}
+
+
+def test_the_fake_takes_the_client_it_was_given_and_refuses_another():
+    with FakeThreads(client_id="th-app", client_secret="th-secret") as other:
+        app = app_for(ADAPTER, other)  # test-client / test-secret
+        refused = requests.get(ADAPTER.authorize_url(app, "https://app.example/callback", "s", None),
+                               allow_redirects=False, timeout=5)
+        assert refused.status_code == 400 and refused.json()["error"]["message"] == "Invalid App ID"
+        ours = replace(app, client_id="th-app", client_secret="th-secret")
+        _, query = follow_consent(ADAPTER, ours)
+        assert ADAPTER.exchange_code(ours, query["code"], "https://app.example/callback", None).access_token

@@ -20,11 +20,11 @@ class FakeContainers(FakeMeta):
     max_children = 10
     owner_kinds: tuple[str, ...] = ("user",)
 
-    def __init__(self):
+    def __init__(self, **credentials):
         self.containers: dict[str, dict] = {}
         self.media: list[dict] = []
         self.processing_reads = 1
-        super().__init__()
+        super().__init__(**credentials)
 
     def routes(self) -> None:
         app = self.app

@@ -18,11 +18,11 @@ class FakeFacebook(FakeMeta):
     name = "facebook"
     require_proof = True
 
-    def __init__(self):
+    def __init__(self, **credentials):
         self.pages = {"1000001": {"id": "1000001", "name": "Acme Bakery", "username": "acmebakery"}}
         self.posts: list[dict] = []  # published feed posts, photo posts and videos
         self.photos: dict[str, dict] = {}  # photo id -> {"page", "published", "size"}
-        super().__init__()
+        super().__init__(**credentials)
 
     def routes(self) -> None:
         app = self.app
@@ -41,7 +41,7 @@ class FakeFacebook(FakeMeta):
     def _token(self):
         args = request.args
         if args.get("grant_type") == "fb_exchange_token":
-            if args.get("client_id") != "test-client" or args.get("client_secret") != "test-secret":
+            if args.get("client_id") != self.client_id or args.get("client_secret") != self.client_secret:
                 fail(101, "Error validating client secret.")
             self.renewable(args.get("fb_exchange_token"), ("code-user", "user"))
             token = self.issue("user")

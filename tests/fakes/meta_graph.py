@@ -57,7 +57,8 @@ class FakeMeta(FakePlatform):
     require_proof = False
     authorize_paths: tuple[str, ...] = ("/dialog/oauth",)
 
-    def __init__(self):
+    def __init__(self, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET):
+        self.client_id, self.client_secret = client_id, client_secret
         self.tokens: dict[str, dict] = {}
         self.codes: dict[str, dict] = {}
         self.ids = itertools.count(17841400000000001)
@@ -76,7 +77,7 @@ class FakeMeta(FakePlatform):
     # --- OAuth ------------------------------------------------------------------------------------------------------
     def _authorize(self):
         args = request.args
-        if args.get("client_id") != CLIENT_ID:
+        if args.get("client_id") != self.client_id:
             fail(100, "Invalid App ID", subcode=None)
         if not args.get("redirect_uri") or args.get("response_type") != "code" or not args.get("scope"):
             fail(100, "redirect_uri, response_type=code and scope are required")
@@ -85,7 +86,7 @@ class FakeMeta(FakePlatform):
         return redirect(args["redirect_uri"] + "?" + urlencode({"code": code, "state": args.get("state", "")}))
 
     def redeem_code(self, values) -> dict:
-        if values.get("client_id") != CLIENT_ID or values.get("client_secret") != CLIENT_SECRET:
+        if values.get("client_id") != self.client_id or values.get("client_secret") != self.client_secret:
             fail(101, "Error validating client secret.", status=400)
         grant = self.codes.get(values.get("code") or "")
         if grant is None:
@@ -125,7 +126,7 @@ class FakeMeta(FakePlatform):
             proof = request.values.get("appsecret_proof")
             if not proof:
                 fail(100, "API calls from the server require an appsecret_proof argument", kind="GraphMethodException")
-            if not hmac.compare_digest(proof, hmac.new(CLIENT_SECRET.encode(), token.encode(),
+            if not hmac.compare_digest(proof, hmac.new(self.client_secret.encode(), token.encode(),
                                                        hashlib.sha256).hexdigest()):
                 fail(100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
         if known["state"] == "revoked":

@@ -33,7 +33,7 @@ class FakeInstagram(FakeContainers):
     def _facebook_token(self):
         args = request.args
         if args.get("grant_type") == "fb_exchange_token":
-            if args.get("client_secret") != "test-secret":
+            if args.get("client_secret") != self.client_secret:
                 fail(101, "Error validating client secret.")
             self.renewable(args.get("fb_exchange_token"), ("code-user", "user"))
             return jsonify(access_token=self.issue("user"), token_type="bearer", expires_in=LONG_LIVED_SECONDS)
@@ -47,7 +47,8 @@ class FakeInstagram(FakeContainers):
         return jsonify(access_token=self.issue("ig-code"), user_id=int(self.owner_id), permissions=["x"])
 
     def _instagram_exchange(self):
-        if request.args.get("grant_type") != "ig_exchange_token" or request.args.get("client_secret") != "test-secret":
+        args = request.args
+        if args.get("grant_type") != "ig_exchange_token" or args.get("client_secret") != self.client_secret:
             fail(100, "Invalid grant_type or client_secret")
         self.renewable(request.args.get("access_token"), ("ig-code",))
         return jsonify(access_token=self.issue("ig-user"), token_type="bearer", expires_in=LONG_LIVED_SECONDS)

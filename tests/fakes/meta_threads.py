@@ -32,7 +32,8 @@ class FakeThreads(FakeContainers):
         return jsonify(access_token=self.issue("code-user"), user_id=int(self.owner_id))
 
     def _exchange(self):
-        if request.args.get("grant_type") != "th_exchange_token" or request.args.get("client_secret") != "test-secret":
+        args = request.args
+        if args.get("grant_type") != "th_exchange_token" or args.get("client_secret") != self.client_secret:
             fail(100, "Invalid grant_type or client_secret")
         self.renewable(request.args.get("access_token"), ("code-user",))
         return jsonify(access_token=self.issue("user"), token_type="bearer", expires_in=LONG_LIVED_SECONDS)
