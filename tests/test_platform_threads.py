@@ -207,3 +207,12 @@ def test_the_fake_takes_the_client_it_was_given_and_refuses_another():
         ours = replace(app, client_id="th-app", client_secret="th-secret")
         _, query = follow_consent(ADAPTER, ours)
         assert ADAPTER.exchange_code(ours, query["code"], "https://app.example/callback", None).access_token
+
+
+def test_a_lost_answer_is_matched_to_our_post_by_its_text(fake, account):
+    ADAPTER.publish(th_context(account, text="Posted a moment before"))
+    fake.arm("POST", f"/{USER}/threads_publish", lose_answer())
+    ctx = th_context(account, text="Mine")
+    found = publish_once(ADAPTER, ctx, refresher(ctx))
+    assert {item["id"]: item["text"] for item in fake.published()}[found.platform_post_id] == "Mine"
+    assert len(fake.published()) == 2

@@ -180,13 +180,15 @@ class ContainerAdapter(PlatformAdapter):
 
     def _locate(self, api: GraphApi, ctx: PublishContext, container: str) -> Published:
         """The post a PUBLISHED container became: ours by text among the account's posts since the first attempt,
-        else the newest of those, else (the list lagging behind) the container's id."""
+        else the only post since then, else (the list lagging behind, or others posting too) the container's id."""
         since = ctx.started_at - CLOCK_SKEW
         posts = api.get(f"{ctx.account.platform_account_id}/{self.create_edge}", ctx.tokens.access_token,
                         fields=f"id,{self.text_field},timestamp,permalink", since=unix(since), limit=25)
         recent = [post for post in posts.get("data") or []
                   if isinstance(post, dict) and (_when(post.get("timestamp")) or since) >= since]
-        ours = [post for post in recent if same_text(ctx.request.text, post.get(self.text_field))] or recent
+        ours = [post for post in recent if same_text(ctx.request.text, post.get(self.text_field))]
+        if not ours and len(recent) == 1:
+            ours = recent
         if ours:
             return Published(str(ours[0]["id"]), ours[0].get("permalink"))
         return Published(container, None)
