@@ -100,6 +100,7 @@ def test_publish_one_photo_fetched_from_our_media_url(fake, page, host, tmp_path
 def test_publish_several_photos_as_one_post(fake, page, host, tmp_path):
     media = [hosted(host, jpeg(tmp_path / "a.jpg")), hosted(host, png(tmp_path / "b.png"))]
     ctx = page_context(page, text="Two loaves", media=media)
+    ADAPTER.check(ctx.request)
     published = ADAPTER.publish(ctx)
     assert fake.published() == [{"id": published.platform_post_id, "text": "Two loaves", "media": 2,
                                  "kind": "image"}]
@@ -107,8 +108,9 @@ def test_publish_several_photos_as_one_post(fake, page, host, tmp_path):
 
 
 def test_publish_video(fake, page, host, tmp_path):
-    video = hosted(host, mp4(tmp_path / "clip.mp4"))
-    published = ADAPTER.publish(page_context(page, text="Our oven", media=[video]))
+    ctx = page_context(page, text="Our oven", media=[hosted(host, mp4(tmp_path / "clip.mp4"))])
+    ADAPTER.check(ctx.request)
+    published = ADAPTER.publish(ctx)
     assert fake.published() == [{"id": published.platform_post_id, "text": "Our oven", "media": 1, "kind": "video"}]
 
 

@@ -100,6 +100,7 @@ def test_publish_a_carousel(fake, account, host, tmp_path):
     media = [hosted(host, jpeg(tmp_path / "1.jpg")), hosted(host, jpeg(tmp_path / "2.jpg")),
              hosted(host, mp4(tmp_path / "3.mp4"))]
     ctx = ig_context(account, text="Three", media=media)
+    ADAPTER.check(ctx.request)
     published = ADAPTER.publish(ctx)
     assert fake.published() == [{"id": published.platform_post_id, "text": "Three", "media": 3,
                                  "kind": "carousel"}]

@@ -77,6 +77,7 @@ def test_identity_is_the_profile(account):
 
 def test_publish_text(fake, account):
     ctx = th_context(account, text="Hello Threads")
+    ADAPTER.check(ctx.request)
     published = ADAPTER.publish(ctx)
     assert fake.published() == [{"id": published.platform_post_id, "text": "Hello Threads", "media": 0,
                                  "kind": "text"}]
