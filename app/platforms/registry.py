@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from app.platforms import tiktok, youtube
+from app.platforms import facebook, instagram, threads, tiktok, youtube
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    facebook,
+    instagram,
+    threads,
     tiktok,
     youtube,
 )
