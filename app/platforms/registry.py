@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from app.platforms import telegram
+from app.platforms import facebook, instagram, telegram, threads, tiktok, youtube
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    facebook,
+    instagram,
+    threads,
+    tiktok,
+    youtube,
     telegram,
 )
 
