@@ -24,6 +24,7 @@ from app.queueing import ENGINE_QUEUE, redis_connection
 from app.socialdock import live, vault
 from app.socialdock.ids import parse_id
 from tests.fakes.base import lose_answer, status
+from tests.fakes.meta_threads import FakeThreads
 from tests.fakes.oauth_demo import DemoAdapter, FakeOAuthPlatform
 from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
 from tests.socialdock_helpers import JPEG, PREFIX, MediaServer, auth, workspace
@@ -310,3 +311,24 @@ def test_a_photo_from_our_media_store_is_uploaded_to_telegram(pg_app, telegram, 
     changed = client.post(f"{PREFIX}/posts", headers=auth(key), json={
         "text": "x" * 1100, "media_urls": [url], "targets": [{"platform": "telegram", "account_id": account_id}]})
     assert changed.status_code == 400 and "caption" in changed.get_json()["error"]["details"]
+
+
+def test_threads_connected_and_published_through_our_endpoints_and_its_long_lived_token_renewed(pg_app, clock):
+    """The real Threads adapter (landed from meta14) against its fake, through the connect endpoints and the job."""
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeThreads() as fake:
+        configure_platform(pg_app, "threads", fake, extra={"poll_interval": 0.01, "poll_attempts": 5})
+        account_id = connect_oauth(client, key, "threads")
+        post_id = _post(client, key, account_id, platform="threads", text="Hello, Threads")
+        run_live(pg_app)
+        assert [post["text"] for post in fake.published()] == ["Hello, Threads"]
+        target = _target(client, key, post_id)
+        assert target["status"] == "published" and target["platform_post_id"] == fake.published()[0]["id"]
+        before = vault.unseal_tokens(db.session.get(DockAccount, parse_id("account", account_id)).token_ciphertext)
+        assert before.refresh_token is None  # Threads' long-lived token renews itself
+        clock.advance(days=55)  # an idle account, its token a week from expiring
+        run_metrics(pg_app)
+        db.session.expire_all()
+        after = vault.unseal_tokens(db.session.get(DockAccount, parse_id("account", account_id)).token_ciphertext)
+        assert after.access_token != before.access_token and fake.calls("GET", "/refresh_access_token") == 1

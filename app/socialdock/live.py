@@ -199,7 +199,7 @@ def publish_target(target_id, owner: str) -> None:
         adapter.check(ctx.request)
         db.session.commit()  # no transaction stays open across the platform's calls
         if live_context.needs_refresh(ctx.tokens):
-            ctx.tokens = live_context.refresh(adapter, app, account_id, ctx.tokens)
+            ctx.tokens = live_context.refresh_ahead(adapter, app, account_id, ctx.tokens)
         published = publish_once(adapter, ctx, lambda: live_context.refresh(adapter, app, account_id, ctx.tokens))
     except DockError as error:  # its media is gone from our store
         db.session.rollback()

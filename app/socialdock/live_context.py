@@ -80,8 +80,20 @@ def tokens_of(account: DockAccount) -> TokenSet:
                             "keys (SOCIALDOCK_TOKEN_KEYS or SECRET_KEY changed); connect the account again") from error
 
 
-def needs_refresh(tokens: TokenSet) -> bool:
-    return bool(tokens.refresh_token and tokens.expires_at and tokens.expires_at - REFRESH_AHEAD <= clock_now())
+def needs_refresh(tokens: TokenSet, ahead: timedelta = REFRESH_AHEAD) -> bool:
+    """The access token expires within `ahead` (with a refresh token, or one that renews itself, as Meta's do)."""
+    return bool(tokens.expires_at and tokens.expires_at - ahead <= clock_now())
+
+
+def refresh_ahead(adapter: PlatformAdapter, app: AppCredentials, account_id, held: TokenSet) -> TokenSet:
+    """Refresh before the token expires; if the platform cannot now (busy, refused), go on with the tokens held:
+    a 401 later refreshes again. Only a revoked connection (DISCONNECT) is raised."""
+    try:
+        return refresh(adapter, app, account_id, held)
+    except PlatformError as error:
+        if error.kind is ErrorKind.DISCONNECT:
+            raise
+        return held
 
 
 def refresh(adapter: PlatformAdapter, app: AppCredentials, account_id, held: TokenSet) -> TokenSet:

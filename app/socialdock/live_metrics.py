@@ -2,7 +2,8 @@
 published target at most every POST_EVERY and only for POST_FOR after it was published, each account at most every
 ACCOUNT_EVERY, at most BATCH of each a run (the periodic job `fetch_live_metrics`). Stored with `fetched_at`; the
 analytics endpoints show them (never invented: nulls until fetched). A platform that says "slow down" ends the run
-for that account; a revoked connection disconnects it as publishing does.
+for that account; a revoked connection disconnects it as publishing does. The same job first renews long-lived
+tokens that renew themselves (no refresh token) before they expire (`renew_expiring`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 POST_EVERY = timedelta(hours=1)
 POST_FOR = timedelta(days=30)
 ACCOUNT_EVERY = timedelta(hours=6)
+# Tokens without a refresh token that renew themselves while valid (Meta's ~60-day tokens) are renewed this long
+# before they expire, even on an account that publishes nothing: an idle account never has to be reconnected.
+RENEW_AHEAD = timedelta(days=7)
 BATCH = 50
 POST_NAMES = ("views", "likes", "comments", "shares", "impressions", "reach")
 ACCOUNT_NAMES = ("followers", "following", "posts")
@@ -55,7 +59,7 @@ def _fetch(account: DockAccount, call) -> dict | None:
         ctx = _context(account, adapter, app)
         db.session.commit()
         if live_context.needs_refresh(ctx.tokens):
-            ctx.tokens = live_context.refresh(adapter, app, account_id, ctx.tokens)
+            ctx.tokens = live_context.refresh_ahead(adapter, app, account_id, ctx.tokens)
         try:
             return call(adapter, ctx)
         except PlatformError as error:
@@ -73,9 +77,36 @@ def _fetch(account: DockAccount, call) -> dict | None:
         return None
 
 
-def fetch_metrics(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Fetch what is due; commits. How many targets and accounts got numbers."""
+def renew_expiring(now: datetime | None = None, limit: int = BATCH) -> int:
+    """Renew self-renewing tokens that expire within RENEW_AHEAD; commits. How many were renewed."""
     now = now or clock_now()
+    renewed = 0
+    for account_id in db.session.scalars(
+        select(DockAccount.id).where(DockAccount.mode == "live", DockAccount.status == "active",
+                                     DockAccount.token_ciphertext.is_not(None),
+                                     DockAccount.token_expires_at <= now + RENEW_AHEAD)
+        .order_by(DockAccount.token_expires_at).limit(limit)
+    ).all():
+        account = db.session.get(DockAccount, account_id)
+        adapter = adapter_for(account.platform)
+        app = platform_config.app_credentials(adapter) if adapter else None
+        try:
+            tokens = live_context.tokens_of(account)
+            if app is None or tokens.refresh_token:
+                continue  # a refresh token: refreshed when next used
+            live_context.refresh_ahead(adapter, app, account_id, tokens)
+            renewed += 1
+        except PlatformError as error:
+            db.session.rollback()
+            live.disconnect_account(account_id, error.message)
+    db.session.commit()
+    return renewed
+
+
+def fetch_metrics(now: datetime | None = None, limit: int = BATCH) -> int:
+    """Renew expiring tokens, then fetch what is due; commits. How many targets and accounts got numbers."""
+    now = now or clock_now()
+    renew_expiring(now, limit)
     done = 0
     due_targets = db.session.execute(
         select(DockTarget.id, DockTarget.account_id).join(DockPost, DockPost.id == DockTarget.post_id)
