@@ -47,6 +47,11 @@ class LeaseLost(Exception):
     """Another worker took the target after this one's lease expired: this one stops writing."""
 
 
+def app_key(account: DockAccount, app) -> str:
+    """Whose budget an "app" limit counts: our client id at the platform, or the bot a Telegram account posts with."""
+    return str((account.identity_extra or {}).get("bot_id") or app.client_id or account.id)
+
+
 def backoff(attempts: int) -> float:
     return float(min(30 * 2 ** max(attempts - 1, 0), 3600))
 
@@ -189,8 +194,7 @@ def publish_target(target_id, owner: str) -> None:
     if app is None:
         return _end(target_id, owner, published=False,
                     error=f"{target.platform} is no longer configured on this server (its app's settings)")
-    wait = pacing.take(adapter, app, str(account.id), account.platform_account_id if target.platform ==
-                       "telegram" else None)
+    wait = pacing.take(adapter, app, str(account.id), app_key(account, app))
     if wait > 0:
         return _later(target_id, owner, wait, f"waiting for {target.platform}'s rate limit")
     account_id = account.id

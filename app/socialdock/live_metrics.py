@@ -52,8 +52,8 @@ def _fetch(account: DockAccount, call) -> dict | None:
     """Run `call(ctx)` for the account: refreshed ahead and once after a 401; None when it cannot now."""
     adapter = adapter_for(account.platform)
     app = platform_config.app_credentials(adapter) if adapter else None
-    if app is None or pacing.paused_for(account.platform, str(account.id)) > 0:
-        return None
+    if app is None or pacing.take(adapter, app, str(account.id), live.app_key(account, app), ("request",)) > 0:
+        return None  # paused by the platform, or its request budget is spent: next run
     account_id = account.id
     try:
         ctx = _context(account, adapter, app)

@@ -1,10 +1,11 @@
 """Platform limits, kept in Redis so every worker sees the same budget: queue and wait, never hammer.
 
-Each adapter declares its limits (`Limit(action, count, seconds, scope)`); a publish takes one slot of every
-"publish" limit of its platform at once, or none: a sliding log per limit and scope key (a sorted set of moments),
-checked and taken in one Lua script. Scopes: "account" (the connected account), "app" (our client id, or the bot for
-Telegram), "chat" (Telegram's chat: the account). When a slot is not free the answer is how long to wait, and the
-publisher moves the target's next attempt by that much, with the reason on the target.
+Each adapter declares its limits (`Limit(action, count, seconds, scope)`). A publish takes one slot of every limit
+of its platform at once (it makes at least one call of each kind), or none; a metrics fetch takes one "request"
+slot. Each limit is a sliding log per scope key (a sorted set of moments), all checked and taken in one Lua script.
+Scopes: "account" (the connected account), "app" (our client id; Telegram: the bot), "chat" (Telegram's chat, which
+is the account). When a slot is not free the answer is how long to wait, and the publisher moves the target's next
+attempt by that much, with the reason on the target.
 
 A platform that says "slow down" (429 with Retry-After, a usage header) pauses the account (`pause`): every target
 of it waits until then. Moments come from app.clock, like everything else.
@@ -52,13 +53,14 @@ def _scope_key(limit: Limit, adapter: PlatformAdapter, app: AppCredentials, acco
 
 
 def take(adapter: PlatformAdapter, app: AppCredentials, account_key: str, app_key: str | None = None,
-         action: str = "publish", now: datetime | None = None) -> float:
-    """Take one `action` slot of every matching limit: 0 when taken, else the seconds to wait (nothing taken)."""
+         actions: tuple[str, ...] | None = None, now: datetime | None = None) -> float:
+    """Take one slot of every limit of `actions` (None: every limit the adapter declares, as a publish makes at least
+    one call of each kind): 0 when taken, else the seconds to wait (nothing taken)."""
     moment = now or clock_now()
     paused = paused_for(adapter.platform, account_key, moment)
     if paused > 0:
         return paused
-    limits = [limit for limit in adapter.limits if limit.action == action]
+    limits = [limit for limit in adapter.limits if actions is None or limit.action in actions]
     if not limits:
         return 0.0
     keys = [_scope_key(limit, adapter, app, account_key, app_key or app.client_id or account_key) for limit in limits]
