@@ -180,3 +180,14 @@ def test_unfinished_connections_forget_their_secrets_once_expired(pg_app):
     assert forget_abandoned_connections() == 1
     assert db.session.execute(text("SELECT count(*) FROM dock_connect_tokens WHERE pending_ciphertext IS NOT NULL")
                               ).scalar_one() == 0
+
+
+def test_a_state_that_comes_back_after_the_connect_link_expired_is_refused(pg_app, demo):
+    client = pg_app.test_client()
+    _, key = workspace()
+    back = urlsplit(oauth_callback_url(client, start_connect(client, key, PLATFORM)))
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    pg_app.config["CLOCK"] = lambda: later
+    expired = client.get(f"{back.path}?{back.query}")
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(DockAccount.id))) == 0
