@@ -6,6 +6,7 @@ limits queue instead of hammering, and the metrics job fills the analytics with 
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -332,3 +333,25 @@ def test_threads_connected_and_published_through_our_endpoints_and_its_long_live
         db.session.expire_all()
         after = vault.unseal_tokens(db.session.get(DockAccount, parse_id("account", account_id)).token_ciphertext)
         assert after.access_token != before.access_token and fake.calls("GET", "/refresh_access_token") == 1
+
+
+def test_two_workers_running_at_once_publish_each_target_exactly_once(pg_app, demo):
+    fake, client, key, account_id = demo
+    posts = [_post(client, key, account_id, platform="threads", text=f"post {number}") for number in range(6)]
+    db.session.commit()
+    taken, failures = [], []
+
+    def worker():
+        try:
+            taken.append(run_live(pg_app))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and sum(taken) == 6
+    assert sorted(post["text"] for post in fake.published()) == [f"post {number}" for number in range(6)]
+    assert {_target(client, key, post)["status"] for post in posts} == {"published"}
