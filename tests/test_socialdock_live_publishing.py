@@ -355,3 +355,24 @@ def test_two_workers_running_at_once_publish_each_target_exactly_once(pg_app, de
     assert failures == [] and sum(taken) == 6
     assert sorted(post["text"] for post in fake.published()) == [f"post {number}" for number in range(6)]
     assert {_target(client, key, post)["status"] for post in posts} == {"published"}
+
+
+def test_a_post_whose_targets_two_workers_end_at_once_is_stored_published(pg_app, clock, monkeypatch):
+    monkeypatch.setitem(registry.ADAPTERS, "threads", DemoAdapter("threads"))
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeOAuthPlatform(identities=(("page-1", "One"), ("page-2", "Two"))) as fake:
+        configure_platform(pg_app, "threads", fake, *DEMO_CLIENT)
+        accounts = [connect_oauth(client, key, "threads", choose=page) for page in ("page-1", "page-2")]
+        answer = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+            "text": "Both pages", "targets": [{"platform": "threads", "account_id": account} for account in accounts]})
+        post_id = answer.get_json()["data"]["post_id"]
+        db.session.commit()
+        threads = [threading.Thread(target=run_live, args=(pg_app,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(fake.published()) == 2
+    listed = client.get(f"{PREFIX}/posts?status=published", headers=auth(key)).get_json()
+    assert [post["id"] for post in listed["data"]["posts"]] == [post_id]

@@ -77,6 +77,7 @@ def claim(now: datetime, owner: str, limit: int = BATCH) -> list:
         target.attempts = (target.attempts or 0) + 1
         target.first_attempt_at = target.first_attempt_at or now
         if target.status != "publishing":
+            _lock_post(target.post_id)
             target.status = "publishing"
             targets.refresh_post(db.session.get(DockPost, target.post_id), now)
         target.updated_at = now
@@ -94,6 +95,12 @@ def _held(target_id, owner: str) -> DockTarget:
     return target
 
 
+def _lock_post(post_id) -> None:
+    """The post's row, locked before one of its targets changes: two workers ending two targets of one post take
+    turns, so the second computes the post's status with the first's change committed."""
+    db.session.execute(select(DockPost.id).where(DockPost.id == post_id).with_for_update())
+
+
 def _release(target: DockTarget) -> None:
     target.lease_owner, target.leased_until = None, None
 
@@ -102,6 +109,7 @@ def _end(target_id, owner: str, *, published: bool, error: str | None = None, po
          post_url: str | None = None) -> None:
     target = _held(target_id, owner)
     now = clock_now()
+    _lock_post(target.post_id)
     _release(target)
     target.due_at = None
     targets.finish(target, now, published=published, platform_post_id=post_id, platform_post_url=post_url,
@@ -137,6 +145,7 @@ def disconnect_account(account_id, reason: str, owner: str | None = None) -> int
                                      DockTarget.lease_owner == owner))
         .with_for_update()
     ).all():
+        _lock_post(target.post_id)
         _release(target)
         target.due_at = None
         targets.finish(target, now, published=False, error=reason)
