@@ -60,7 +60,7 @@ def claim(now: datetime, owner: str, limit: int = BATCH) -> list:
     """Lease up to `limit` due live targets to `owner`; commits. Their ids."""
     statement = (
         select(DockTarget).join(DockPost, DockPost.id == DockTarget.post_id)
-        .join(DockAccount, DockAccount.id == DockTarget.account_id)
+        .join(DockAccount, DockAccount.id == DockTarget.account_id, isouter=True)  # a deleted account: ends failed
         .where(DockPost.mode == "live", DockTarget.status.in_(targets.OPEN_STATUSES), DockTarget.due_at <= now,
                DockTarget.engine_post_id.is_(None), DockAccount.linkedin_account_id.is_(None),
                or_(DockTarget.leased_until.is_(None), DockTarget.leased_until <= now))
