@@ -376,3 +376,22 @@ def test_a_post_whose_targets_two_workers_end_at_once_is_stored_published(pg_app
         assert len(fake.published()) == 2
     listed = client.get(f"{PREFIX}/posts?status=published", headers=auth(key)).get_json()
     assert [post["id"] for post in listed["data"]["posts"]] == [post_id]
+
+
+def test_a_rotated_refresh_token_is_stored_and_the_next_refresh_uses_it(pg_app, clock, monkeypatch):
+    monkeypatch.setitem(registry.ADAPTERS, "threads", DemoAdapter("threads"))
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeOAuthPlatform(rotate_refresh=True) as fake:  # each refresh spends the refresh token (as TikTok's)
+        configure_platform(pg_app, "threads", fake, *DEMO_CLIENT)
+        account_id = connect_oauth(client, key, "threads")
+        for number in range(2):
+            fake.expire_access_tokens()
+            clock.advance(seconds=2)
+            _post(client, key, account_id, platform="threads", text=f"post {number}")
+            run_live(pg_app)
+        assert fake.refreshes == 2 and len(fake.published()) == 2
+        stored = vault.unseal_tokens(db.session.get(DockAccount, parse_id("account", account_id)).token_ciphertext)
+        assert fake.refresh_tokens[stored.refresh_token] == "ok"  # the newest, not a spent one
+    assert client.get(f"{PREFIX}/accounts/status", headers=auth(key)).get_json()["data"]["accounts"][0][
+        "status"] == "active"
