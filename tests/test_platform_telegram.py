@@ -119,3 +119,17 @@ def test_check_refuses_what_telegram_will_not_take(tmp_path):
 
 def test_account_metrics_are_the_chat_s_members(fake):
     assert ADAPTER.account_metrics(_ctx(fake)) == {"followers": 42}
+
+
+def test_after_an_album_a_lost_answer_is_searched_past_the_album_s_last_message(fake, tmp_path):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(JPEG)
+    known = fake.person_posts(CHAT, "hello")
+    album = _ctx(fake, last_known=known, text="Album", media=[media_file(str(photo)), media_file(str(photo))])
+    ADAPTER.publish(album)
+    assert album.checkpoint["last_post_id"] == album.checkpoint["message_id"] + 1  # two messages
+    later = _ctx(fake, last_known=album.checkpoint["last_post_id"], text="After the album")
+    fake.arm("POST", _send_path(), lose_answer())
+    found = publish_once(ADAPTER, later, _refresh)
+    assert [post["text"] for post in fake.published()] == ["Album", "After the album"]
+    assert found.platform_post_id == fake.published()[1]["id"]

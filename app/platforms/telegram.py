@@ -222,9 +222,11 @@ class TelegramAdapter(PlatformAdapter):
             return known
         ctx.save(step="send", chat_id=self._chat(ctx), probe_from=ctx.account.extra.get("last_post_id"))
         result = self._send(ctx)["result"]
-        first = result[0] if isinstance(result, list) else result
-        ctx.save(message_id=first["message_id"])
-        return Published(str(first["message_id"]), self._url(ctx, first["message_id"]))
+        messages = result if isinstance(result, list) else [result]
+        first, last = messages[0]["message_id"], messages[-1]["message_id"]
+        # An album is several messages: the next lost answer probes after its last one (`last_post_id`).
+        ctx.save(message_id=first, last_post_id=last)
+        return Published(str(first), self._url(ctx, first))
 
     def find_published(self, ctx: PublishContext) -> Published | None:
         if known := self._known(ctx):

@@ -114,9 +114,11 @@ def _end(target_id, owner: str, *, published: bool, error: str | None = None, po
     target.due_at = None
     targets.finish(target, now, published=published, platform_post_id=post_id, platform_post_url=post_url,
                    error=error)
-    if published and post_id:
+    if published and post_id:  # the newest post we know on the account (an adapter may name a later one, e.g.
+        # the last message of a Telegram album): where the next lost answer's search starts
         account = db.session.get(DockAccount, target.account_id)
-        account.identity_extra = dict(account.identity_extra or {}) | {"last_post_id": post_id}
+        newest = (target.checkpoint or {}).get("last_post_id") or post_id
+        account.identity_extra = dict(account.identity_extra or {}) | {"last_post_id": str(newest)}
     db.session.commit()
 
 

@@ -59,13 +59,26 @@ class FakeTelegram(FakePlatform):
         """Bot tokens never expire (only revoke() ends them): nothing to do."""
 
     def published(self) -> list[dict]:
-        return [{"id": str(m["message_id"]), "chat_id": m["chat_id"], "text": m["text"], "media": len(m["media"]),
-                 "kind": m["kind"]} for m in self.messages if m["by_bot"]]
+        """One entry per post of the bot: an album (several messages sharing a media_group_id) counts once."""
+        posts: list[dict] = []
+        groups: dict[str, dict] = {}
+        for m in self.messages:
+            if not m["by_bot"]:
+                continue
+            if m["media_group_id"] in groups:
+                groups[m["media_group_id"]]["media"] += len(m["media"])
+                continue
+            post = {"id": str(m["message_id"]), "chat_id": m["chat_id"], "text": m["text"], "media": len(m["media"]),
+                    "kind": m["kind"]}
+            posts.append(post)
+            if m["media_group_id"]:
+                groups[m["media_group_id"]] = post
+        return posts
 
     # --- the API ------------------------------------------------------------------------------------------------
-    def _message(self, chat: dict, text: str, by_bot: bool, kind: str = "text", media=()) -> dict:
+    def _message(self, chat: dict, text: str, by_bot: bool, kind: str = "text", media=(), group=None) -> dict:
         message = {"message_id": chat["next_id"], "chat_id": str(chat["id"]), "text": text, "by_bot": by_bot,
-                   "kind": kind, "media": list(media), "date": int(time.time())}
+                   "kind": kind, "media": list(media), "date": int(time.time()), "media_group_id": group}
         chat["next_id"] += 1
         self.messages.append(message)
         return message
@@ -75,6 +88,8 @@ class FakeTelegram(FakePlatform):
         shown = {"message_id": message["message_id"], "date": message["date"],
                  "chat": {key: chat[key] for key in ("id", "type", "title", "username") if chat.get(key)}}
         shown["caption" if message["media"] else "text"] = message["text"]
+        if message.get("media_group_id"):
+            shown["media_group_id"] = message["media_group_id"]
         return shown
 
     @staticmethod
@@ -184,8 +199,10 @@ class FakeTelegram(FakePlatform):
         if any(item is None for item in items):
             return self._error(400, "Bad Request: wrong file identifier/HTTP URL specified")
         caption = str(described[0].get("caption") or "")
-        first = self._message(chat, caption, True, "album", items)
-        return self._paced(chat) or self._ok([self._shown(first)])
+        group = str(chat["next_id"])  # one message per item, as Telegram sends an album, sharing media_group_id
+        sent = [self._message(chat, caption if index == 0 else "", True, "album", [item], group=group)
+                for index, item in enumerate(items)]
+        return self._paced(chat) or self._ok([self._shown(message) for message in sent])
 
     def _m_editMessageReplyMarkup(self, token, params):
         chat, refused = self._chat(params)
