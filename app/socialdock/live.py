@@ -267,6 +267,10 @@ def publish_live(now: datetime | None = None, limit: int = BATCH, budget_seconds
         claimed = claim(now or clock_now(), owner, 1)
         if not claimed:
             break
-        publish_target(claimed[0], owner)
+        try:
+            publish_target(claimed[0], owner)
+        except LeaseLost:  # ending it, this worker found another holding it: that one ends it
+            db.session.rollback()
+            log.warning("dock target %s: lease taken over by another worker before it ended", claimed[0].hex)
         taken += 1
     return taken
