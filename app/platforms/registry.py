@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from app.platforms import linkedin
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
+    linkedin,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}

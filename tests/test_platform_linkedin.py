@@ -1,0 +1,261 @@
+"""The LinkedIn REST adapter against a loopback LinkedIn (tests/fakes/linkedin.py): OAuth, identities, text /
+image / video posts, a video resumed after a dropped part, 401 refreshed once, 429, a lost answer ending with one
+post, revoked access, LinkedIn's refusals in words, the media rules and the numbers."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from app.platforms import registry
+from app.platforms.attempt import publish_once
+from app.platforms.base import ErrorKind, Identity, MediaItem, PlatformError, TokenSet
+from app.platforms.linkedin import ADAPTER
+from tests.fakes.base import lose_answer, reset, status
+from tests.fakes.context import app_for, context, media_file
+from tests.fakes.linkedin import FakeLinkedIn
+from tests.platform_media import write_mp4, write_png
+
+PART = 64 * 1024
+
+
+@pytest.fixture
+def fake():
+    with FakeLinkedIn(video_part_size=PART) as running:
+        yield running
+
+
+@pytest.fixture
+def app(fake):
+    return app_for(ADAPTER, fake, video_poll_seconds=0)
+
+
+def _tokens(fake) -> TokenSet:
+    access, refresh = fake.issue_tokens()
+    return TokenSet(access_token=access, refresh_token=refresh)
+
+
+def _member(fake) -> Identity:
+    return Identity(fake.member_urn, None, "Ada Lovelace", extra={"kind": "member"})
+
+
+def _organization() -> Identity:
+    return Identity("urn:li:organization:2414183", "acme", "Acme Corp", extra={"kind": "organization"})
+
+
+def test_registered():
+    assert registry.adapter_for("linkedin") is ADAPTER
+
+
+def test_oauth_round_trip_and_a_wrong_code_refused(fake, app):
+    url = ADAPTER.authorize_url(app, "https://app.example/cb", "st4te", None)
+    query = parse_qs(urlsplit(url).query)
+    assert url.startswith(fake.url + "/oauth/v2/authorization?")
+    assert query["client_id"] == ["test-client"] and query["redirect_uri"] == ["https://app.example/cb"]
+    assert query["state"] == ["st4te"] and "w_member_social" in query["scope"][0].split(" ")
+
+    answer = requests.get(url, allow_redirects=False, timeout=5)
+    assert answer.status_code == 302
+    back = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert back["state"] == ["st4te"]
+    tokens = ADAPTER.exchange_code(app, back["code"][0], "https://app.example/cb", None)
+    assert tokens.access_token and tokens.refresh_token and tokens.expires_at and tokens.refresh_expires_at
+
+    with pytest.raises(PlatformError) as refused:
+        ADAPTER.exchange_code(app, back["code"][0], "https://app.example/cb", None)  # a code works once
+    assert refused.value.kind is ErrorKind.DISCONNECT and "authorization code" in refused.value.message
+
+    renewed = ADAPTER.refresh(app, tokens)
+    assert renewed.access_token != tokens.access_token and renewed.refresh_token == tokens.refresh_token
+
+
+def test_identities_are_the_member_and_the_organizations_it_administers(fake, app):
+    fake.organizations.append((99, "Not Mine", "notmine", "ANALYST"))
+    found = ADAPTER.identities(app, _tokens(fake))
+    assert [(one.platform_account_id, one.display_name, one.extra["kind"]) for one in found] == [
+        (fake.member_urn, "Ada Lovelace", "member"), ("urn:li:organization:2414183", "Acme Corp", "organization")]
+
+
+def test_text_post_with_linkedin_headers_and_escaped_text(fake, app):
+    text = "Launch day (finally) #shipit — thanks @team!"
+    ctx = context(app, _tokens(fake), _member(fake), text=text)
+    published = ADAPTER.publish(ctx)
+    assert published.platform_post_id.startswith("urn:li:share:")
+    assert published.platform_post_url == f"https://www.linkedin.com/feed/update/{published.platform_post_id}/"
+    assert fake.published() == [{"id": published.platform_post_id, "text": text, "author": fake.member_urn,
+                                 "media": 0, "kind": "text"}]
+    assert fake.posts[0]["commentary"] == r"Launch day \(finally\) \#shipit — thanks \@team!"
+    for seen in fake.requests:
+        if seen["path"].startswith("/rest/"):
+            assert seen["headers"]["Linkedin-Version"].isdigit() and seen["headers"]["X-Restli-Protocol-Version"]
+
+
+def test_the_fake_refuses_a_call_without_the_version_headers(fake):
+    access, _ = fake.issue_tokens()
+    answer = requests.post(fake.url + "/rest/posts", json={}, headers={"Authorization": f"Bearer {access}"}, timeout=5)
+    assert answer.status_code == 400 and answer.json()["code"] == "VERSION_MISSING"
+
+
+def test_image_posts_single_and_several(fake, app, tmp_path):
+    one = media_file(write_png(tmp_path, "a.png"))
+    two = media_file(write_png(tmp_path, "b.png"))
+    ADAPTER.publish(context(app, _tokens(fake), _organization(), text="One picture", title="Alt", media=[one]))
+    ADAPTER.publish(context(app, _tokens(fake), _organization(), text="Two pictures", media=[one, two]))
+    assert [(post["kind"], post["media"], post["author"]) for post in fake.published()] == [
+        ("image", 1, "urn:li:organization:2414183"), ("image", 2, "urn:li:organization:2414183")]
+    assert fake.posts[0]["body"]["content"]["media"]["title"] == "Alt"
+    assert all(image["bytes"] == one.size_bytes for image in fake.images.values())
+
+
+def test_video_in_parts_resumes_after_a_dropped_part(fake, app, tmp_path):
+    video = media_file(write_mp4(tmp_path, 4 * PART + 1000))
+    ctx = context(app, _tokens(fake), _member(fake), text="Watch this", media=[video])
+    fake.arm("PUT", "/dms-uploads/part/2", reset())
+
+    with pytest.raises(PlatformError) as interrupted:
+        ADAPTER.publish(ctx)
+    assert interrupted.value.kind is ErrorKind.RETRY_LATER and not interrupted.value.maybe_happened
+    etags = ctx.checkpoint["media"][0]["etags"]
+    assert all(etags[:2]) and etags[2:] == [None, None, None]
+    assert fake.published() == []
+
+    published = ADAPTER.publish(ctx)
+    assert [fake.calls("PUT", f"/dms-uploads/part/{n}") for n in range(5)] == [1, 1, 2, 1, 1]
+    assert fake.calls("POST", "/rest/videos") == 2  # one initializeUpload, one finalizeUpload
+    assert fake.published() == [{"id": published.platform_post_id, "text": "Watch this", "author": fake.member_urn,
+                                 "media": 1, "kind": "video"}]
+
+
+def test_a_lost_finalize_answer_is_checked_not_repeated(fake, app, tmp_path):
+    video = media_file(write_mp4(tmp_path, 2 * PART))
+    ctx = context(app, _tokens(fake), _member(fake), text="Finalize once", media=[video])
+    fake.arm("PUT", "/dms-uploads/part/0", reset())
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)  # initialized, the first part dropped
+    fake.arm("POST", "/rest/videos", lose_answer())  # the next POST is the finalize: done, but the answer is lost
+    with pytest.raises(PlatformError) as lost:
+        ADAPTER.publish(ctx)
+    assert lost.value.kind is ErrorKind.RETRY_LATER and not lost.value.maybe_happened
+
+    ADAPTER.publish(ctx)
+    assert fake.calls("POST", "/rest/videos") == 2  # one initializeUpload, one finalizeUpload: the status said done
+    assert len(fake.published()) == 1 and len(fake.videos) == 1
+
+
+def test_a_lost_upload_initialization_starts_afresh_and_still_posts_once(fake, app, tmp_path):
+    video = media_file(write_mp4(tmp_path, 2 * PART))
+    ctx = context(app, _tokens(fake), _member(fake), text="Init twice", media=[video])
+    fake.arm("POST", "/rest/videos", lose_answer())
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)
+    ADAPTER.publish(ctx)
+    assert len(fake.published()) == 1 and len(fake.videos) == 2  # the first upload was abandoned, never posted
+
+
+def test_401_raises_refresh_and_publish_once_refreshes_and_retries_once(fake, app):
+    tokens = _tokens(fake)
+    fake.expire_access_tokens()
+    ctx = context(app, tokens, _member(fake), text="After a refresh")
+    with pytest.raises(PlatformError) as expired:
+        ADAPTER.publish(ctx)
+    assert expired.value.kind is ErrorKind.REFRESH_TOKEN
+
+    refreshed = []
+    published = publish_once(ADAPTER, ctx, lambda: refreshed.append(1) or ADAPTER.refresh(app, tokens))
+    assert refreshed == [1] and [post["id"] for post in fake.published()] == [published.platform_post_id]
+
+
+def test_429_is_retry_later_with_the_wait(fake, app):
+    fake.arm("POST", "/rest/posts", status(429, retry_after=17, body='{"status":429,"message":"Too Many Requests"}'))
+    with pytest.raises(PlatformError) as slowed:
+        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+    assert slowed.value.kind is ErrorKind.RETRY_LATER and slowed.value.retry_after == 17
+    assert fake.published() == []
+
+
+def test_a_lost_publish_answer_ends_with_exactly_one_post(fake, app):
+    ctx = context(app, _tokens(fake), _member(fake), text="Only once (really)")
+    fake.arm("POST", "/rest/posts", lose_answer())
+    first = publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
+    second = publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
+    assert first.platform_post_id == second.platform_post_id == fake.published()[0]["id"]
+    assert len(fake.published()) == 1 and fake.calls("POST", "/rest/posts") == 1
+
+
+def test_a_lost_answer_that_cannot_be_checked_fails_instead_of_posting_again(fake, app):
+    fake.can_read_posts = False
+    ctx = context(app, _tokens(fake), _member(fake), text="Cannot check")
+    fake.arm("POST", "/rest/posts", lose_answer())
+    with pytest.raises(PlatformError) as unsure:
+        publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
+    assert unsure.value.kind is ErrorKind.BAD_REQUEST and "look at the LinkedIn feed" in unsure.value.message
+    assert len(fake.published()) == 1
+
+
+def test_revoked_access_disconnects(fake, app):
+    tokens = _tokens(fake)
+    fake.revoke()
+    ctx = context(app, tokens, _member(fake))
+    with pytest.raises(PlatformError) as revoked:
+        ADAPTER.publish(ctx)
+    assert revoked.value.kind is ErrorKind.DISCONNECT and "revoked" in revoked.value.message
+    with pytest.raises(PlatformError) as refresh:
+        ADAPTER.refresh(app, tokens)
+    assert refresh.value.kind is ErrorKind.DISCONNECT
+    assert fake.published() == []
+
+
+def test_linkedins_refusals_in_words(fake, app):
+    stranger = Identity("urn:li:organization:555", "other", "Other Co")
+    with pytest.raises(PlatformError) as forbidden:
+        ADAPTER.publish(context(app, _tokens(fake), stranger))
+    assert forbidden.value.kind is ErrorKind.DISCONNECT and "Not enough permissions" in forbidden.value.message
+
+    body = json.dumps({"status": 422, "code": "UNPROCESSABLE_ENTITY", "message": "Content is a duplicate"})
+    fake.arm("POST", "/rest/posts", status(422, body=body))
+    with pytest.raises(PlatformError) as duplicate:
+        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+    assert duplicate.value.kind is ErrorKind.BAD_REQUEST
+    assert duplicate.value.message == "LinkedIn refused to publish the post: Content is a duplicate"
+
+
+def _item(kind: str, mime: str, size: int, name: str) -> MediaItem:
+    return MediaItem(url="http://127.0.0.1:9/m", mime_type=mime, size_bytes=size, kind=kind, file_name=name,
+                     open=lambda: pytest.fail("check reads no bytes"))
+
+
+@pytest.mark.parametrize(("text", "media", "rule"), [
+    ("x" * 3001, [], "at most 3000"),
+    ("hi", [_item("image", "image/webp", 1000, "a.webp")], "JPEG, PNG or GIF"),
+    ("hi", [_item("image", "image/png", 6 * 1024 * 1024, "big.png")], "at most 5 MB"),
+    ("hi", [_item("video", "video/mp4", 600 * 1024 * 1024, "long.mp4")], "75 KB to 500 MB"),
+    ("hi", [_item("video", "video/quicktime", 1024 * 1024, "a.mov")], "MP4"),
+    ("hi", [_item("video", "video/mp4", 1024 * 1024, "a.mp4"), _item("image", "image/png", 10, "b.png")],
+     "one video and nothing else"),
+    ("hi", [_item("image", "image/png", 10, f"{n}.png") for n in range(21)], "at most 20 images"),
+])
+def test_check_refuses_what_linkedin_will_not_take(fake, app, text, media, rule):
+    ctx = context(app, _tokens(fake), _member(fake), text=text, media=media)
+    with pytest.raises(PlatformError) as refused:
+        ADAPTER.check(ctx.request)
+    assert refused.value.kind is ErrorKind.BAD_REQUEST and rule in refused.value.message
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)
+    assert fake.requests == []  # nothing was sent
+
+
+def test_metrics_for_member_and_organization_posts(fake, app):
+    tokens = _tokens(fake)
+    member_ctx = context(app, tokens, _member(fake), text="Member numbers")
+    member_post = ADAPTER.publish(member_ctx).platform_post_id
+    org_ctx = context(app, tokens, _organization(), text="Company numbers")
+    org_post = ADAPTER.publish(org_ctx).platform_post_id
+
+    assert ADAPTER.post_metrics(member_ctx, member_post) == {"likes": 7, "comments": 3}
+    assert ADAPTER.post_metrics(org_ctx, org_post) == {"impressions": 120, "reach": 95, "likes": 7, "comments": 3,
+                                                      "shares": 2, "clicks": 11}
+    assert ADAPTER.account_metrics(member_ctx) == {"followers": 512}
+    assert ADAPTER.account_metrics(org_ctx) == {"followers": 4200}
