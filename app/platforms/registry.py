@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from app.platforms import linkedin
+from app.platforms import linkedin, reddit
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
     linkedin,
+    reddit,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
