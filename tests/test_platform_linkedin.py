@@ -259,3 +259,14 @@ def test_metrics_for_member_and_organization_posts(fake, app):
                                                       "shares": 2, "clicks": 11}
     assert ADAPTER.account_metrics(member_ctx) == {"followers": 512}
     assert ADAPTER.account_metrics(org_ctx) == {"followers": 4200}
+
+
+def test_a_garbled_answer_is_retry_later_not_a_crash(fake, app):
+    fake.arm("GET", "/v2/userinfo", status(200, body="<html>upstream error</html>"))
+    with pytest.raises(PlatformError) as garbled:
+        ADAPTER.identities(app, _tokens(fake))
+    assert garbled.value.kind is ErrorKind.RETRY_LATER
+    fake.arm("GET", "/v2/userinfo", status(200, body='{"name": "no sub"}'))
+    with pytest.raises(PlatformError) as anonymous:
+        ADAPTER.identities(app, _tokens(fake))
+    assert anonymous.value.kind is ErrorKind.DISCONNECT

@@ -249,3 +249,10 @@ def test_metrics(fake, app):
     post = ADAPTER.publish(ctx).platform_post_id
     assert ADAPTER.post_metrics(ctx, post) == {"score": 42, "likes": 45, "comments": 5, "upvote_ratio": 0.93}
     assert ADAPTER.account_metrics(ctx) == {"followers": 87, "karma": 1234}
+
+
+def test_a_garbled_answer_is_retry_later_not_a_crash(fake, app):
+    fake.arm("GET", "/api/v1/me", status(200, body="<html>upstream error</html>"))
+    with pytest.raises(PlatformError) as garbled:
+        ADAPTER.identities(app, _tokens(fake))
+    assert garbled.value.kind is ErrorKind.RETRY_LATER

@@ -94,21 +94,26 @@ class LinkedInAdapter(PlatformAdapter):
 
     def identities(self, app: AppCredentials, tokens: TokenSet) -> list[Identity]:
         api = LinkedInApi(app, tokens)
-        member = api.get("/v2/userinfo", "read the member's profile").json()
+        member = api.get("/v2/userinfo", "read the member's profile")
+        if not isinstance(member.get("sub"), str) or not member["sub"]:
+            raise PlatformError(ErrorKind.DISCONNECT, "LinkedIn did not say which member this connection is (the "
+                                "openid and profile permissions are needed)", detail=str(member)[:300])
         found = [Identity(platform_account_id=f"urn:li:person:{member['sub']}", username=None,
                           display_name=member.get("name"), extra={"kind": "member", "picture": member.get("picture")})]
         try:
             acls = api.get("/rest/organizationAcls?q=roleAssignee&state=APPROVED&count=100",
-                           "list the organizations the member administers").json()
+                           "list the organizations the member administers")
         except PlatformError as error:
             if error.status != 403:
                 raise
             return found  # the app was not granted the organization permissions: the member alone
         for acl in acls.get("elements") or []:
+            if not isinstance(acl, dict):
+                continue
             urn = str(acl.get("organization") or "")
             if acl.get("role") not in POSTING_ROLES or not urn.startswith("urn:li:organization:"):
                 continue
-            organization = api.get(f"/rest/organizations/{urn.rsplit(':', 1)[1]}", "read an organization").json()
+            organization = api.get(f"/rest/organizations/{urn.rsplit(':', 1)[1]}", "read an organization")
             found.append(Identity(platform_account_id=urn, username=organization.get("vanityName"),
                                   display_name=organization.get("localizedName"),
                                   extra={"kind": "organization", "role": acl.get("role")}))
@@ -196,7 +201,9 @@ class LinkedInAdapter(PlatformAdapter):
                                 "again", status=403, detail=error.detail) from error
         wanted = little_text(ctx.request.text)
         since = int((ctx.started_at - CLOCK_SLACK).timestamp() * 1000)
-        for element in response.json().get("elements") or []:
+        for element in response.get("elements") or []:
+            if not isinstance(element, dict):
+                continue
             created = element.get("createdAt") or element.get("publishedAt") or 0
             if element.get("commentary") == wanted and created >= since and element.get("id"):
                 return Published(element["id"], post_url(element["id"]))

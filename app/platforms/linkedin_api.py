@@ -95,12 +95,18 @@ class LinkedInApi:
         headers.update(extra)
         return headers
 
-    def get(self, path: str, doing: str, **kwargs) -> requests.Response:
+    def get(self, path: str, doing: str, **kwargs) -> dict:
+        """A read-only call (retried by PlatformHttp); its JSON object, or RETRY_LATER when LinkedIn sent none."""
         try:
             response = self.http.read("GET", path, headers=self.headers(), **kwargs)
         except PlatformError as error:
             raise _refined(error) from error
-        return classify(response, doing)
+        body = _error_body(classify(response, doing).text)
+        if not body:
+            raise PlatformError(ErrorKind.RETRY_LATER, f"LinkedIn answered without data while trying to {doing}; will "
+                                "try again", retry_after=SERVER_RETRY_AFTER, status=response.status_code,
+                                detail=response.text[:300])
+        return body
 
     def send(self, method: str, path: str, doing: str, *, headers: dict | None = None, **kwargs) -> requests.Response:
         """A call that may create something: sent once (PlatformHttp.write)."""

@@ -97,11 +97,7 @@ class _Uploads:
                 self.save()
 
     def _status(self, urn: str) -> str:
-        response = self.api.get(f"/rest/videos/{urn_path(urn)}", "look at the uploaded video")
-        try:
-            return str(response.json().get("status") or "")
-        except ValueError:
-            return ""
+        return str(self.api.get(f"/rest/videos/{urn_path(urn)}", "look at the uploaded video").get("status") or "")
 
     def _finalize(self, entry: dict) -> None:
         # A finalize whose answer was lost may have worked: the video's status says whether it still waits.

@@ -28,13 +28,13 @@ def post_metrics(api: LinkedInApi, author: str, post_urn: str) -> dict:
         response = api.get(f"/rest/organizationalEntityShareStatistics?q=organizationalEntity"
                            f"&organizationalEntity={quote(author, safe='')}&{kind}={restli_list([post_urn])}",
                            "read the post's statistics")
-        elements = response.json().get("elements") or [{}]
+        elements = [element for element in response.get("elements") or [] if isinstance(element, dict)] or [{}]
         totals = elements[0].get("totalShareStatistics") or {}
         return _present({"impressions": _count(totals.get("impressionCount")),
                          "reach": _count(totals.get("uniqueImpressionsCount")),
                          "likes": _count(totals.get("likeCount")), "comments": _count(totals.get("commentCount")),
                          "shares": _count(totals.get("shareCount")), "clicks": _count(totals.get("clickCount"))})
-    body = api.get(f"/rest/socialActions/{urn_path(post_urn)}", "read the post's likes and comments").json()
+    body = api.get(f"/rest/socialActions/{urn_path(post_urn)}", "read the post's likes and comments")
     return _present({"likes": _count((body.get("likesSummary") or {}).get("totalLikes")),
                      "comments": _count((body.get("commentsSummary") or {}).get("aggregatedTotalComments"))})
 
@@ -42,8 +42,8 @@ def post_metrics(api: LinkedInApi, author: str, post_urn: str) -> dict:
 def account_metrics(api: LinkedInApi, author: str) -> dict:
     if author.startswith(ORGANIZATION):
         body = api.get(f"/rest/networkSizes/{urn_path(author)}?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
-                       "read the organization's followers").json()
+                       "read the organization's followers")
         return _present({"followers": _count(body.get("firstDegreeSize"))})
-    body = api.get("/rest/memberFollowersCount?q=me", "read the member's followers").json()
-    elements = body.get("elements") or [{}]
+    body = api.get("/rest/memberFollowersCount?q=me", "read the member's followers")
+    elements = [element for element in body.get("elements") or [] if isinstance(element, dict)] or [{}]
     return _present({"followers": _count(elements[0].get("memberFollowersCount"))})

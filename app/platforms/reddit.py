@@ -165,9 +165,12 @@ class RedditAdapter(PlatformAdapter):
         title, subreddit = title_of(ctx.request), subreddit_of(ctx.request).lower()
         since = (ctx.started_at - CLOCK_SLACK).timestamp()
         for child in (listing.get("data") or {}).get("children") or []:
-            data = child.get("data") or {}
+            data = child.get("data") if isinstance(child, dict) else None
+            if not isinstance(data, dict):
+                continue
             if (data.get("title") == title and str(data.get("subreddit", "")).lower() == subreddit
-                    and float(data.get("created_utc") or 0) >= since and data.get("name")):
+                    and isinstance(data.get("created_utc"), int | float) and data["created_utc"] >= since
+                    and data.get("name")):
                 return _published(data)
         return None
 
@@ -193,7 +196,9 @@ class RedditAdapter(PlatformAdapter):
         children = (listing.get("data") or {}).get("children") or []
         if not children:
             return {}
-        data = children[0].get("data") or {}
+        data = children[0].get("data") if isinstance(children[0], dict) else None
+        if not isinstance(data, dict):
+            return {}
         counts = {"score": data.get("score"), "likes": data.get("ups"), "comments": data.get("num_comments"),
                   "upvote_ratio": data.get("upvote_ratio")}
         return {key: value for key, value in counts.items() if isinstance(value, int | float)}
