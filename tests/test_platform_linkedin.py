@@ -79,6 +79,13 @@ def test_identities_are_the_member_and_the_organizations_it_administers(fake, ap
         (fake.member_urn, "Ada Lovelace", "member"), ("urn:li:organization:2414183", "Acme Corp", "organization")]
 
 
+def test_an_app_with_basic_profile_instead_of_openid_still_finds_the_member(fake, app):
+    fake.openid, fake.organizations = False, []
+    (member,) = ADAPTER.identities(app, _tokens(fake))
+    assert (member.platform_account_id, member.username, member.display_name) == (fake.member_urn, "ada",
+                                                                                  "Ada Lovelace")
+
+
 def test_text_post_with_linkedin_headers_and_escaped_text(fake, app):
     text = "Launch day (finally) #shipit — thanks @team!"
     ctx = context(app, _tokens(fake), _member(fake), text=text)

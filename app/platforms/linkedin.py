@@ -92,14 +92,26 @@ class LinkedInAdapter(PlatformAdapter):
                                       "refresh the access")
         return self._tokens(body)
 
-    def identities(self, app: AppCredentials, tokens: TokenSet) -> list[Identity]:
-        api = LinkedInApi(app, tokens)
-        member = api.get("/v2/userinfo", "read the member's profile")
-        if not isinstance(member.get("sub"), str) or not member["sub"]:
+    def _member(self, api: LinkedInApi) -> Identity:
+        """The member: OpenID userinfo (openid profile), else /v2/me for apps granted r_basicprofile instead."""
+        try:
+            member = api.get("/v2/userinfo", "read the member's profile")
+            member_id, name, username = member.get("sub"), member.get("name"), None
+        except PlatformError as error:
+            if error.status != 403:
+                raise
+            member = api.get("/v2/me", "read the member's profile")
+            member_id, username = member.get("id"), member.get("vanityName")
+            name = " ".join(str(member[key]) for key in ("localizedFirstName", "localizedLastName") if member.get(key))
+        if not isinstance(member_id, str) or not member_id:
             raise PlatformError(ErrorKind.DISCONNECT, "LinkedIn did not say which member this connection is (the "
                                 "openid and profile permissions are needed)", detail=str(member)[:300])
-        found = [Identity(platform_account_id=f"urn:li:person:{member['sub']}", username=None,
-                          display_name=member.get("name"), extra={"kind": "member", "picture": member.get("picture")})]
+        return Identity(platform_account_id=f"urn:li:person:{member_id}", username=username, display_name=name or None,
+                        extra={"kind": "member", "picture": member.get("picture")})
+
+    def identities(self, app: AppCredentials, tokens: TokenSet) -> list[Identity]:
+        api = LinkedInApi(app, tokens)
+        found = [self._member(api)]
         try:
             acls = api.get("/rest/organizationAcls?q=roleAssignee&state=APPROVED&count=100",
                            "list the organizations the member administers")

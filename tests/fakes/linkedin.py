@@ -36,6 +36,7 @@ class FakeLinkedIn(LinkedInPosts, FakePlatform):
         self.videos: dict[str, dict] = {}
         self.posts: list[dict] = []
         self.can_read_posts = True
+        self.openid = True  # False: the app has r_basicprofile instead (/v2/userinfo 403, /v2/me answers)
         self._ids = itertools.count(7130000000000000001)
         super().__init__()
 
@@ -75,6 +76,7 @@ class FakeLinkedIn(LinkedInPosts, FakePlatform):
         app.add_url_rule("/oauth/v2/authorization", view_func=self._authorize)
         app.add_url_rule("/oauth/v2/accessToken", view_func=self._token, methods=["POST"])
         app.add_url_rule("/v2/userinfo", view_func=self._userinfo)
+        app.add_url_rule("/v2/me", view_func=self._me)
         app.add_url_rule("/rest/organizationAcls", view_func=self._acls)
         app.add_url_rule("/rest/organizations/<int:org_id>", view_func=self._organization)
         app.add_url_rule("/rest/images", view_func=self._images, methods=["POST"])
@@ -148,7 +150,14 @@ class FakeLinkedIn(LinkedInPosts, FakePlatform):
         return jsonify(access_token=access, expires_in=5184000, refresh_token=refresh,
                        refresh_token_expires_in=31536000, scope="email,openid,profile,w_member_social")
 
+    def _me(self):
+        if self.openid:
+            return error(403, "Not enough permissions to access: me.GET.NO_VERSION", "ACCESS_DENIED", 100)
+        return jsonify(id=self.member_id, localizedFirstName="Ada", localizedLastName="Lovelace", vanityName="ada")
+
     def _userinfo(self):
+        if not self.openid:
+            return error(403, "Not enough permissions to access: userinfo.GET.NO_VERSION", "ACCESS_DENIED", 100)
         return jsonify(sub=self.member_id, name="Ada Lovelace", given_name="Ada", family_name="Lovelace",
                        picture="https://media.licdn.com/ada.jpg", locale={"country": "GB", "language": "en"})
 
