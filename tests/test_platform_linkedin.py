@@ -5,6 +5,7 @@ post, revoked access, LinkedIn's refusals in words, the media rules and the numb
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -70,6 +71,16 @@ def test_oauth_round_trip_and_a_wrong_code_refused(fake, app):
 
     renewed = ADAPTER.refresh(app, tokens)
     assert renewed.access_token != tokens.access_token and renewed.refresh_token == tokens.refresh_token
+
+
+def test_without_a_refresh_token_the_access_token_serves_until_it_expires(fake, app):
+    access, _ = fake.issue_tokens()
+    valid = TokenSet(access_token=access, expires_at=datetime.now(UTC) + timedelta(days=3))
+    assert ADAPTER.refresh(app, valid).access_token == access  # a refresh ahead of expiry does not disconnect
+    with pytest.raises(PlatformError) as expired:
+        ADAPTER.refresh(app, TokenSet(access_token=access, expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert expired.value.kind is ErrorKind.DISCONNECT and "connect the account again" in expired.value.message
+    assert fake.calls("POST", "/oauth/v2/accessToken") == 0
 
 
 def test_identities_are_the_member_and_the_organizations_it_administers(fake, app):

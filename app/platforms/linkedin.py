@@ -86,8 +86,13 @@ class LinkedInAdapter(PlatformAdapter):
 
     def refresh(self, app: AppCredentials, tokens: TokenSet) -> TokenSet:
         if not tokens.refresh_token:
+            # Apps without programmatic refresh: the token is good until it expires (60 days), then only a new
+            # consent helps. Before that, hand it back unchanged (a refresh ahead of expiry must not disconnect).
+            if tokens.expires_at is not None and tokens.expires_at > datetime.now(UTC):
+                return TokenSet(tokens.access_token, None, tokens.expires_at, tokens.refresh_expires_at, tokens.scope,
+                                dict(tokens.extra))
             raise PlatformError(ErrorKind.DISCONNECT, "LinkedIn gave this app no refresh token and the access token "
-                                "no longer works; connect the account again")
+                                "has expired; connect the account again")
         body = LinkedInApi(app).token({"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
                                       "refresh the access")
         return self._tokens(body)
