@@ -69,6 +69,12 @@ def test_oauth_round_trip_and_a_wrong_code_refused(fake, app):
         ADAPTER.exchange_code(app, back["code"][0], "https://app.example/cb", None)  # a code works once
     assert refused.value.kind is ErrorKind.DISCONNECT and "authorization code" in refused.value.message
 
+    with pytest.raises(PlatformError) as made_up:
+        ADAPTER.exchange_code(app, "not-a-code", "https://app.example/cb", None)
+    assert made_up.value.kind is ErrorKind.DISCONNECT
+    assert requests.get(url.replace("client_id=test-client", "client_id=someone-else"), allow_redirects=False,
+                        timeout=5).status_code == 400
+
     renewed = ADAPTER.refresh(app, tokens)
     assert renewed.access_token != tokens.access_token and renewed.refresh_token == tokens.refresh_token
 
