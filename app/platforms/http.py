@@ -1,7 +1,8 @@
 """HTTP to a platform's API: read-only calls retried, anything that may create something sent exactly once.
 
-`PlatformHttp.read` (GET and other safe calls) retries connection failures and 502/503/504 a few times with
-backoff (urllib3's Retry, honouring Retry-After). `PlatformHttp.write` never retries: if the connection breaks
+`PlatformHttp.read` (GET and other safe calls) retries connection failures and 502/503/504 a few times with a
+short backoff (urllib3's Retry). A Retry-After is never slept out in place (it could hold a worker for hours): it
+becomes RETRY_LATER and the publisher moves the target's next attempt. `PlatformHttp.write` never retries: if the connection breaks
 after the request went out, the platform may have acted, so it raises PlatformError(RETRY_LATER,
 maybe_happened=True) and the publisher asks the adapter's `find_published` before anything is sent again.
 
@@ -48,7 +49,7 @@ class PlatformHttp:
         self._reads.headers["User-Agent"] = app.user_agent
         retry = Retry(total=read_retries, connect=read_retries, read=read_retries, status=read_retries,
                       backoff_factor=0.2, status_forcelist=(502, 503, 504), allowed_methods=None,
-                      respect_retry_after_header=True, raise_on_status=False)
+                      respect_retry_after_header=False, raise_on_status=False)
         self._reads.mount("http://", HTTPAdapter(max_retries=retry))
         self._reads.mount("https://", HTTPAdapter(max_retries=retry))
         self._writes = requests.Session()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from app.platforms import linkedin, reddit
+from app.platforms import linkedin, reddit, tiktok, youtube
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
     linkedin,
     reddit,
+    tiktok,
+    youtube,
 )
 
 ADAPTERS: dict[str, PlatformAdapter] = {module.ADAPTER.platform: module.ADAPTER for module in _MODULES}
