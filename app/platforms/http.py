@@ -2,8 +2,8 @@
 
 `PlatformHttp.read` (GET and other safe calls) retries connection failures and 502/503/504 a few times with a
 short backoff (urllib3's Retry). A Retry-After is never slept out in place (it could hold a worker for hours): it
-becomes RETRY_LATER and the publisher moves the target's next attempt. `PlatformHttp.write` never retries: if the connection breaks
-after the request went out, the platform may have acted, so it raises PlatformError(RETRY_LATER,
+becomes RETRY_LATER and the publisher moves the target's next attempt. `PlatformHttp.write` never retries: if the
+connection breaks after the request went out, the platform may have acted, so it raises PlatformError(RETRY_LATER,
 maybe_happened=True) and the publisher asks the adapter's `find_published` before anything is sent again.
 
 Both map the answers every platform shares: 401 -> REFRESH_TOKEN, 429 (and 503 with Retry-After) -> RETRY_LATER
