@@ -23,6 +23,7 @@ from tests.fakes.linkedin_posts import LinkedInPosts, error, plain_text
 
 class FakeLinkedIn(LinkedInPosts, FakePlatform):
     name = "linkedin"
+    authorize_path = "/oauth/v2/authorization"
 
     def __init__(self, client_id="test-client", client_secret="test-secret", member_id="m3mb3r",
                  organizations=((2414183, "Acme Corp", "acme", "ADMINISTRATOR"),), video_part_size=4 * 1024 * 1024):

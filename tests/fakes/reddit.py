@@ -40,6 +40,7 @@ def _unauthorized():
 
 class FakeReddit(FakePlatform):
     name = "reddit"
+    authorize_path = "/api/v1/authorize"
     open_paths = ("/api/v1/authorize", "/api/v1/access_token", "/s3-upload")
 
     def __init__(self, client_id="test-client", client_secret="test-secret", username="ada_lovelace"):
