@@ -209,6 +209,13 @@ def test_a_lost_publish_answer_ends_with_exactly_one_post(fake, app):
     assert len(fake.published()) == 1 and fake.calls("POST", "/rest/posts") == 1
 
 
+def test_a_lost_answer_is_recognised_although_linkedin_trimmed_the_text(fake, app):
+    ctx = context(app, _tokens(fake), _member(fake), text="  Spaced out (a bit)\n")
+    fake.arm("POST", "/rest/posts", lose_answer())
+    publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
+    assert len(fake.published()) == 1 and ctx.checkpoint["platform_post_id"] == fake.published()[0]["id"]
+
+
 def test_a_lost_answer_that_cannot_be_checked_fails_instead_of_posting_again(fake, app):
     fake.can_read_posts = False
     ctx = context(app, _tokens(fake), _member(fake), text="Cannot check")

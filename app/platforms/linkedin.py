@@ -30,7 +30,7 @@ from app.platforms.base import (
     PublishRequest,
     TokenSet,
 )
-from app.platforms.linkedin_api import LinkedInApi, little_text
+from app.platforms.linkedin_api import LinkedInApi, little_text, same_text
 from app.platforms.linkedin_media import upload_media
 from app.platforms.linkedin_metrics import account_metrics, post_metrics
 
@@ -216,13 +216,12 @@ class LinkedInAdapter(PlatformAdapter):
             raise PlatformError(ErrorKind.BAD_REQUEST, "LinkedIn did not confirm the post and does not let this app "
                                 "read the account's posts to check; look at the LinkedIn feed before publishing it "
                                 "again", status=403, detail=error.detail) from error
-        wanted = little_text(ctx.request.text)
         since = int((ctx.started_at - CLOCK_SLACK).timestamp() * 1000)
         for element in response.get("elements") or []:
             if not isinstance(element, dict):
                 continue
             created = element.get("createdAt") or element.get("publishedAt") or 0
-            if element.get("commentary") == wanted and created >= since and element.get("id"):
+            if same_text(element.get("commentary"), ctx.request.text) and created >= since and element.get("id"):
                 return Published(element["id"], post_url(element["id"]))
         return None
 

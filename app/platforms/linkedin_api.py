@@ -10,6 +10,7 @@ RETRY_LATER.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import requests
@@ -27,6 +28,14 @@ _RESERVED = set("\\|{}@[]()<>#*_~")
 
 def little_text(text: str) -> str:
     return "".join("\\" + char if char in _RESERVED else char for char in text)
+
+
+def same_text(commentary: object, text: str) -> bool:
+    """Whether LinkedIn's stored commentary is this text, whatever escaping or whitespace LinkedIn normalised."""
+    if not isinstance(commentary, str):
+        return False
+    plain = re.sub(r"\\(.)", r"\1", commentary)
+    return " ".join(plain.split()) == " ".join(text.split())
 
 
 def restli_list(values) -> str:

@@ -162,15 +162,16 @@ class RedditAdapter(PlatformAdapter):
         user = ctx.account.username
         listing = api.get(f"/user/{quote(str(user))}/submitted?sort=new&limit=25&raw_json=1",
                           "read the account's latest posts")
-        title, subreddit = title_of(ctx.request), subreddit_of(ctx.request).lower()
+        title, subreddit = " ".join(title_of(ctx.request).split()), subreddit_of(ctx.request).lower()
         since = (ctx.started_at - CLOCK_SLACK).timestamp()
         for child in (listing.get("data") or {}).get("children") or []:
             data = child.get("data") if isinstance(child, dict) else None
-            if not isinstance(data, dict):
+            if not isinstance(data, dict) or not data.get("name"):
                 continue
-            if (data.get("title") == title and str(data.get("subreddit", "")).lower() == subreddit
-                    and isinstance(data.get("created_utc"), int | float) and data["created_utc"] >= since
-                    and data.get("name")):
+            created = data.get("created_utc")
+            if (" ".join(str(data.get("title") or "").split()) == title
+                    and str(data.get("subreddit", "")).lower() == subreddit
+                    and isinstance(created, int | float) and created >= since):
                 return _published(data)
         return None
 

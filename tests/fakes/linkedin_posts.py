@@ -84,6 +84,7 @@ class LinkedInPosts:
         problem = self._media_problem(author, body.get("content") or {})
         if problem:
             return error(422, f"ERROR :: /content :: {problem}", "UNPROCESSABLE_ENTITY")
+        commentary = commentary.strip()  # LinkedIn keeps the commentary without surrounding whitespace
         content = body.get("content") or {}
         media = [content["media"]] if "media" in content else (content.get("multiImage") or {}).get("images") or []
         kind = "video" if any(str(m.get("id")).startswith("urn:li:video:") for m in media) else (
