@@ -10,10 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from flask import Flask
 
 from app.platforms import registry
 from app.platforms.attempt import publish_once
 from app.platforms.base import ErrorKind, Identity, MediaItem, PlatformError, TokenSet
+from app.platforms.config import app_credentials
 from app.platforms.linkedin import ADAPTER
 from tests.fakes.base import lose_answer, reset, status
 from tests.fakes.context import app_for, context, media_file
@@ -301,3 +303,17 @@ def test_a_garbled_answer_is_retry_later_not_a_crash(fake, app):
     with pytest.raises(PlatformError) as anonymous:
         ADAPTER.identities(app, _tokens(fake))
     assert anonymous.value.kind is ErrorKind.DISCONNECT
+
+
+def test_the_scopes_asked_for_are_configuration(fake):
+    flask_app = Flask(__name__)
+    flask_app.config.update(SOCIALDOCK_LINKEDIN_CLIENT_ID="test-client", SOCIALDOCK_LINKEDIN_AUTH_BASE=fake.url,
+                            SOCIALDOCK_LINKEDIN_SCOPES="openid, profile w_member_social")
+    with flask_app.app_context():
+        configured = app_credentials(ADAPTER)
+    url = ADAPTER.authorize_url(configured, "https://app.example/cb", "s", None)
+    assert parse_qs(urlsplit(url).query)["scope"] == ["openid profile w_member_social"]
+    flask_app.config.pop("SOCIALDOCK_LINKEDIN_SCOPES")
+    with flask_app.app_context():
+        default = ADAPTER.authorize_url(app_credentials(ADAPTER), "https://app.example/cb", "s", None)
+    assert "w_organization_social" in parse_qs(urlsplit(default).query)["scope"][0]
