@@ -149,6 +149,17 @@ def test_an_interrupted_image_upload_resumes_on_the_same_lease(fake, app, tmp_pa
     assert len(fake.published()) == 1
 
 
+def test_an_upload_lease_that_expired_meanwhile_is_replaced(fake, app, tmp_path):
+    ctx = _ctx(fake, app, media=[media_file(write_png(tmp_path))])
+    fake.arm("POST", "/s3-upload", reset())
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)
+    fake.expire_leases()
+    published = ADAPTER.publish(ctx)
+    assert fake.calls("POST", "/api/media/asset.json") == 2 and fake.calls("POST", "/s3-upload") == 3
+    assert [post["id"] for post in fake.published()] == [published.platform_post_id]
+
+
 def test_json_errors_in_words(fake, app):
     with pytest.raises(PlatformError) as missing:
         ADAPTER.publish(_ctx(fake, app, metadata={"subreddit": "doesnotexist"}))

@@ -62,6 +62,12 @@ class FakeReddit(FakePlatform):
         return [{"id": post["name"], "text": post["selftext"], "title": post["title"], "subreddit": post["subreddit"],
                  "kind": post["kind"], "media": 1 if post["kind"] == "image" else 0} for post in self.posts]
 
+    def expire_leases(self) -> None:
+        """Every upload lease handed out so far is past its signed policy's expiry (S3 answers 403)."""
+        with self.lock:
+            for lease in self.leases.values():
+                lease["expired"] = True
+
     def expire_access_tokens(self) -> None:
         with self.lock:
             for token, state in self.access.items():
@@ -174,7 +180,8 @@ class FakeReddit(FakePlatform):
     def _s3(self):
         lease = self.leases.get(request.form.get("key", ""))
         upload = request.files.get("file")
-        if lease is None or upload is None or request.form.get("Content-Type") != lease["mime"]:
+        if (lease is None or lease.get("expired") or upload is None
+                or request.form.get("Content-Type") != lease["mime"]):
             return Response("<Error><Code>AccessDenied</Code></Error>", status=403, content_type="application/xml")
         lease["bytes"] = len(upload.read())
         location = f"{self.url}/s3-upload/{request.form['key']}"
