@@ -155,6 +155,18 @@ def test_video_in_parts_resumes_after_a_dropped_part(fake, app, tmp_path):
                                  "media": 1, "kind": "video"}]
 
 
+def test_upload_urls_that_expired_between_attempts_start_the_upload_afresh(fake, app, tmp_path):
+    video = media_file(write_mp4(tmp_path, 3 * PART))
+    ctx = context(app, _tokens(fake), _member(fake), text="A day later", media=[video])
+    fake.arm("PUT", "/dms-uploads/part/1", reset())
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)
+    ctx.checkpoint["media"][0]["expires_at"] = 0  # the saved part URLs' uploadUrlsExpireAt has passed
+    ADAPTER.publish(ctx)
+    assert len(fake.videos) == 2 and fake.calls("PUT", "/dms-uploads/part/0") == 2
+    assert [post["kind"] for post in fake.published()] == ["video"]
+
+
 def test_a_lost_finalize_answer_is_checked_not_repeated(fake, app, tmp_path):
     video = media_file(write_mp4(tmp_path, 2 * PART))
     ctx = context(app, _tokens(fake), _member(fake), text="Finalize once", media=[video])

@@ -6,7 +6,8 @@ uploadInstructions [{uploadUrl, firstByte, lastByte}]}; PUT each byte range, kee
 POST /rest/videos?action=finalizeUpload with the ETags in order, and wait for the video to be AVAILABLE.
 
 `checkpoint["media"]` holds one entry per attachment (urn, upload URLs, which parts are done), saved the moment
-LinkedIn hands anything back, so a publish that was cut off resumes where it stopped. Nothing here can show up
+LinkedIn hands anything back, so a publish that was cut off resumes where it stopped (unless the upload URLs have
+expired meanwhile: that attachment's upload then starts afresh). Nothing here can show up
 on the member's feed (an upload is not a post), so an interrupted upload is simply resumed, never "may have
 happened".
 """
@@ -22,6 +23,13 @@ from app.platforms.linkedin_api import LinkedInApi, urn_path
 VIDEO_POLLS = 3  # AppCredentials.extra["video_polls"]: how often to look at a processing video before retrying later
 VIDEO_POLL_SECONDS = 2.0
 PROCESSING_RETRY_AFTER = 30.0
+URL_EXPIRY_MARGIN_MS = 10 * 60 * 1000  # upload URLs this close to their expiry are not used: a new upload starts
+
+
+def _expired(entry: dict) -> bool:
+    """Whether the upload URLs LinkedIn gave for this entry have expired (uploadUrlExpiresAt, epoch ms)."""
+    expires = entry.get("expires_at")
+    return isinstance(expires, int | float) and expires - URL_EXPIRY_MARGIN_MS < time.time() * 1000
 
 
 def _value(response, *keys: str) -> dict:
@@ -45,12 +53,15 @@ class _Uploads:
         self.ctx.save(media=copy.deepcopy(self.entries), **values)
 
     def image(self, entry: dict, media: MediaItem) -> None:
+        if entry.get("urn") and not entry.get("uploaded") and _expired(entry):
+            entry.clear()  # the upload URL from an earlier attempt expired: start this image's upload afresh
         if not entry.get("urn"):
             self.ctx.save(step="upload")
             value = _value(self.api.send("POST", "/rest/images?action=initializeUpload", "start an image upload",
                                          json={"initializeUploadRequest": {"owner": self.owner}}),
                            "image", "uploadUrl")
-            entry.update(urn=value["image"], upload_url=value["uploadUrl"], uploaded=False)
+            entry.update(urn=value["image"], upload_url=value["uploadUrl"], uploaded=False,
+                         expires_at=value.get("uploadUrlExpiresAt"))
             self.save()
         if not entry.get("uploaded"):
             with media.open() as handle:
@@ -62,6 +73,8 @@ class _Uploads:
             self.save()
 
     def video(self, entry: dict, media: MediaItem) -> None:
+        if entry.get("urn") and not entry.get("finalize_sent") and _expired(entry):
+            entry.clear()  # the part URLs from an earlier attempt expired: upload the video afresh
         if not entry.get("urn"):
             self.ctx.save(step="upload")
             request = {"owner": self.owner, "fileSizeBytes": media.size_bytes, "uploadCaptions": False,
@@ -72,7 +85,7 @@ class _Uploads:
             parts = [{"url": part["uploadUrl"], "first": int(part["firstByte"]), "last": int(part["lastByte"])}
                      for part in value["uploadInstructions"]]
             entry.update(urn=value["video"], upload_token=value.get("uploadToken") or "", parts=parts,
-                         etags=[None] * len(parts), finalized=False)
+                         etags=[None] * len(parts), finalized=False, expires_at=value.get("uploadUrlsExpireAt"))
             self.save()
         self._parts(entry, media)
         if not entry.get("finalized"):
