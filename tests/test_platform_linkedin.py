@@ -17,6 +17,7 @@ from app.platforms.attempt import publish_once
 from app.platforms.base import ErrorKind, Identity, MediaItem, PlatformError, TokenSet
 from app.platforms.config import app_credentials
 from app.platforms.linkedin import ADAPTER
+from app.platforms.linkedin_api import seconds_to_utc_midnight
 from tests.fakes.base import lose_answer, reset, status
 from tests.fakes.context import app_for, context, media_file
 from tests.fakes.linkedin import FakeLinkedIn
@@ -212,6 +213,17 @@ def test_429_is_retry_later_with_the_wait(fake, app):
         ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
     assert slowed.value.kind is ErrorKind.RETRY_LATER and slowed.value.retry_after == 17
     assert fake.published() == []
+
+
+def test_a_daily_limit_waits_for_linkedins_reset_at_midnight_utc(fake, app):
+    body = json.dumps({"status": 429, "message": "Resource level throttle MEMBER DAY limit for calls to this "
+                                                 "resource is reached."})
+    fake.arm("POST", "/rest/posts", status(429, body=body))
+    with pytest.raises(PlatformError) as daily:
+        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+    assert daily.value.kind is ErrorKind.RETRY_LATER and "daily limit" in daily.value.message
+    assert seconds_to_utc_midnight(datetime(2026, 11, 26, 23, 0, tzinfo=UTC)) == 3600
+    assert 0 < daily.value.retry_after <= 86400 and "midnight UTC" in daily.value.message
 
 
 def test_a_lost_publish_answer_ends_with_exactly_one_post(fake, app):

@@ -3,14 +3,15 @@
 Every call sends `LinkedIn-Version: YYYYMM` and `X-Restli-Protocol-Version: 2.0.0` (LinkedIn refuses versioned
 endpoints without them). Errors come as `{"status", "serviceErrorCode", "code", "message"}`:
 401 -> REFRESH_TOKEN (serviceErrorCode 65601, "revoked by the user" -> DISCONNECT), 403 (no permission for what was
-asked) -> DISCONNECT, 400/422 -> BAD_REQUEST with LinkedIn's message, 429 -> RETRY_LATER (PlatformHttp), 5xx ->
-RETRY_LATER.
+asked) -> DISCONNECT, 400/422 -> BAD_REQUEST with LinkedIn's message, 429 -> RETRY_LATER (PlatformHttp; a daily
+limit waits until midnight UTC, when LinkedIn resets it), 5xx -> RETRY_LATER.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import requests
@@ -78,8 +79,20 @@ def classify(response: requests.Response, doing: str) -> requests.Response:
                         retry_after=SERVER_RETRY_AFTER, status=status, detail=detail)
 
 
+def seconds_to_utc_midnight(now: datetime | None = None) -> float:
+    now = now or datetime.now(UTC)
+    return ((now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0) - now).total_seconds()
+
+
 def _refined(error: PlatformError) -> PlatformError:
-    """A 401 whose body says the member revoked the app is a disconnect, not a token to refresh."""
+    """A 401 whose body says the member revoked the app is a disconnect, not a token to refresh; a 429 for a daily
+    limit ("... MEMBER DAY limit ...") waits for LinkedIn's reset at midnight UTC rather than a minute."""
+    if error.kind is ErrorKind.RETRY_LATER and error.status == 429:
+        message = str(_error_body(error.detail).get("message") or "")
+        if " DAY " in f" {message.upper()} ":
+            wait = max(error.retry_after or 0.0, seconds_to_utc_midnight())
+            return PlatformError(ErrorKind.RETRY_LATER, f"LinkedIn's daily limit is reached ({message}); trying again "
+                                 "after it resets at midnight UTC", retry_after=wait, status=429, detail=error.detail)
     if error.kind is ErrorKind.REFRESH_TOKEN:
         body = _error_body(error.detail)
         if body.get("serviceErrorCode") == REVOKED_SERVICE_ERROR or "revoked" in str(body.get("message", "")):
