@@ -18,12 +18,10 @@ from app.platforms.base import ErrorKind, Identity, MediaItem, PlatformError, To
 from app.platforms.config import app_credentials
 from app.platforms.linkedin import ADAPTER
 from app.platforms.linkedin_api import seconds_to_utc_midnight
-from tests.fakes.base import lose_answer, reset, status
-from tests.fakes.context import app_for, context, media_file
+from tests.fakes.base import lose_answer, status
+from tests.fakes.context import app_for, context
 from tests.fakes.linkedin import FakeLinkedIn
-from tests.platform_media import write_mp4, write_png
-
-PART = 64 * 1024
+from tests.linkedin_helpers import PART, fresh_tokens, member, organization
 
 
 @pytest.fixture
@@ -35,19 +33,6 @@ def fake():
 @pytest.fixture
 def app(fake):
     return app_for(ADAPTER, fake, video_poll_seconds=0)
-
-
-def _tokens(fake) -> TokenSet:
-    access, refresh = fake.issue_tokens()
-    return TokenSet(access_token=access, refresh_token=refresh)
-
-
-def _member(fake) -> Identity:
-    return Identity(fake.member_urn, None, "Ada Lovelace", extra={"kind": "member"})
-
-
-def _organization() -> Identity:
-    return Identity("urn:li:organization:2414183", "acme", "Acme Corp", extra={"kind": "organization"})
 
 
 def test_registered():
@@ -94,21 +79,21 @@ def test_without_a_refresh_token_the_access_token_serves_until_it_expires(fake, 
 
 def test_identities_are_the_member_and_the_organizations_it_administers(fake, app):
     fake.organizations.append((99, "Not Mine", "notmine", "ANALYST"))
-    found = ADAPTER.identities(app, _tokens(fake))
+    found = ADAPTER.identities(app, fresh_tokens(fake))
     assert [(one.platform_account_id, one.display_name, one.extra["kind"]) for one in found] == [
         (fake.member_urn, "Ada Lovelace", "member"), ("urn:li:organization:2414183", "Acme Corp", "organization")]
 
 
 def test_an_app_with_basic_profile_instead_of_openid_still_finds_the_member(fake, app):
     fake.openid, fake.organizations = False, []
-    (member,) = ADAPTER.identities(app, _tokens(fake))
-    assert (member.platform_account_id, member.username, member.display_name) == (fake.member_urn, "ada",
-                                                                                  "Ada Lovelace")
+    (found,) = ADAPTER.identities(app, fresh_tokens(fake))
+    assert (found.platform_account_id, found.username, found.display_name) == (fake.member_urn, "ada",
+                                                                               "Ada Lovelace")
 
 
 def test_text_post_with_linkedin_headers_and_escaped_text(fake, app):
     text = "Launch day (finally) #shipit — thanks @team!"
-    ctx = context(app, _tokens(fake), _member(fake), text=text)
+    ctx = context(app, fresh_tokens(fake), member(fake), text=text)
     published = ADAPTER.publish(ctx)
     assert published.platform_post_id.startswith("urn:li:share:")
     assert published.platform_post_url == f"https://www.linkedin.com/feed/update/{published.platform_post_id}/"
@@ -126,78 +111,10 @@ def test_the_fake_refuses_a_call_without_the_version_headers(fake):
     assert answer.status_code == 400 and answer.json()["code"] == "VERSION_MISSING"
 
 
-def test_image_posts_single_and_several(fake, app, tmp_path):
-    one = media_file(write_png(tmp_path, "a.png"))
-    two = media_file(write_png(tmp_path, "b.png"))
-    ADAPTER.publish(context(app, _tokens(fake), _organization(), text="One picture", title="Alt", media=[one]))
-    ADAPTER.publish(context(app, _tokens(fake), _organization(), text="Two pictures", media=[one, two]))
-    assert [(post["kind"], post["media"], post["author"]) for post in fake.published()] == [
-        ("image", 1, "urn:li:organization:2414183"), ("image", 2, "urn:li:organization:2414183")]
-    assert fake.posts[0]["body"]["content"]["media"]["title"] == "Alt"
-    assert all(image["bytes"] == one.size_bytes for image in fake.images.values())
-
-
-def test_video_in_parts_resumes_after_a_dropped_part(fake, app, tmp_path):
-    video = media_file(write_mp4(tmp_path, 4 * PART + 1000))
-    ctx = context(app, _tokens(fake), _member(fake), text="Watch this", media=[video])
-    fake.arm("PUT", "/dms-uploads/part/2", reset())
-
-    with pytest.raises(PlatformError) as interrupted:
-        ADAPTER.publish(ctx)
-    assert interrupted.value.kind is ErrorKind.RETRY_LATER and not interrupted.value.maybe_happened
-    etags = ctx.checkpoint["media"][0]["etags"]
-    assert all(etags[:2]) and etags[2:] == [None, None, None]
-    assert fake.published() == []
-
-    published = ADAPTER.publish(ctx)
-    assert [fake.calls("PUT", f"/dms-uploads/part/{n}") for n in range(5)] == [1, 1, 2, 1, 1]
-    assert fake.calls("POST", "/rest/videos") == 2  # one initializeUpload, one finalizeUpload
-    assert fake.published() == [{"id": published.platform_post_id, "text": "Watch this", "author": fake.member_urn,
-                                 "media": 1, "kind": "video"}]
-
-
-def test_upload_urls_that_expired_between_attempts_start_the_upload_afresh(fake, app, tmp_path):
-    video = media_file(write_mp4(tmp_path, 3 * PART))
-    ctx = context(app, _tokens(fake), _member(fake), text="A day later", media=[video])
-    fake.arm("PUT", "/dms-uploads/part/1", reset())
-    with pytest.raises(PlatformError):
-        ADAPTER.publish(ctx)
-    ctx.checkpoint["media"][0]["expires_at"] = 0  # the saved part URLs' uploadUrlsExpireAt has passed
-    ADAPTER.publish(ctx)
-    assert len(fake.videos) == 2 and fake.calls("PUT", "/dms-uploads/part/0") == 2
-    assert [post["kind"] for post in fake.published()] == ["video"]
-
-
-def test_a_lost_finalize_answer_is_checked_not_repeated(fake, app, tmp_path):
-    video = media_file(write_mp4(tmp_path, 2 * PART))
-    ctx = context(app, _tokens(fake), _member(fake), text="Finalize once", media=[video])
-    fake.arm("PUT", "/dms-uploads/part/0", reset())
-    with pytest.raises(PlatformError):
-        ADAPTER.publish(ctx)  # initialized, the first part dropped
-    fake.arm("POST", "/rest/videos", lose_answer())  # the next POST is the finalize: done, but the answer is lost
-    with pytest.raises(PlatformError) as lost:
-        ADAPTER.publish(ctx)
-    assert lost.value.kind is ErrorKind.RETRY_LATER and not lost.value.maybe_happened
-
-    ADAPTER.publish(ctx)
-    assert fake.calls("POST", "/rest/videos") == 2  # one initializeUpload, one finalizeUpload: the status said done
-    assert len(fake.published()) == 1 and len(fake.videos) == 1
-
-
-def test_a_lost_upload_initialization_starts_afresh_and_still_posts_once(fake, app, tmp_path):
-    video = media_file(write_mp4(tmp_path, 2 * PART))
-    ctx = context(app, _tokens(fake), _member(fake), text="Init twice", media=[video])
-    fake.arm("POST", "/rest/videos", lose_answer())
-    with pytest.raises(PlatformError):
-        ADAPTER.publish(ctx)
-    ADAPTER.publish(ctx)
-    assert len(fake.published()) == 1 and len(fake.videos) == 2  # the first upload was abandoned, never posted
-
-
 def test_401_raises_refresh_and_publish_once_refreshes_and_retries_once(fake, app):
-    tokens = _tokens(fake)
+    tokens = fresh_tokens(fake)
     fake.expire_access_tokens()
-    ctx = context(app, tokens, _member(fake), text="After a refresh")
+    ctx = context(app, tokens, member(fake), text="After a refresh")
     with pytest.raises(PlatformError) as expired:
         ADAPTER.publish(ctx)
     assert expired.value.kind is ErrorKind.REFRESH_TOKEN
@@ -210,7 +127,7 @@ def test_401_raises_refresh_and_publish_once_refreshes_and_retries_once(fake, ap
 def test_429_is_retry_later_with_the_wait(fake, app):
     fake.arm("POST", "/rest/posts", status(429, retry_after=17, body='{"status":429,"message":"Too Many Requests"}'))
     with pytest.raises(PlatformError) as slowed:
-        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+        ADAPTER.publish(context(app, fresh_tokens(fake), member(fake)))
     assert slowed.value.kind is ErrorKind.RETRY_LATER and slowed.value.retry_after == 17
     assert fake.published() == []
 
@@ -220,14 +137,14 @@ def test_a_daily_limit_waits_for_linkedins_reset_at_midnight_utc(fake, app):
                                                  "resource is reached."})
     fake.arm("POST", "/rest/posts", status(429, body=body))
     with pytest.raises(PlatformError) as daily:
-        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+        ADAPTER.publish(context(app, fresh_tokens(fake), member(fake)))
     assert daily.value.kind is ErrorKind.RETRY_LATER and "daily limit" in daily.value.message
     assert seconds_to_utc_midnight(datetime(2026, 11, 26, 23, 0, tzinfo=UTC)) == 3600
     assert 0 < daily.value.retry_after <= 86400 and "midnight UTC" in daily.value.message
 
 
 def test_a_lost_publish_answer_ends_with_exactly_one_post(fake, app):
-    ctx = context(app, _tokens(fake), _member(fake), text="Only once (really)")
+    ctx = context(app, fresh_tokens(fake), member(fake), text="Only once (really)")
     fake.arm("POST", "/rest/posts", lose_answer())
     first = publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
     second = publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
@@ -236,7 +153,7 @@ def test_a_lost_publish_answer_ends_with_exactly_one_post(fake, app):
 
 
 def test_a_lost_answer_is_recognised_although_linkedin_trimmed_the_text(fake, app):
-    ctx = context(app, _tokens(fake), _member(fake), text="  Spaced out (a bit)\n")
+    ctx = context(app, fresh_tokens(fake), member(fake), text="  Spaced out (a bit)\n")
     fake.arm("POST", "/rest/posts", lose_answer())
     publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
     assert len(fake.published()) == 1 and ctx.checkpoint["platform_post_id"] == fake.published()[0]["id"]
@@ -244,7 +161,7 @@ def test_a_lost_answer_is_recognised_although_linkedin_trimmed_the_text(fake, ap
 
 def test_a_lost_answer_that_cannot_be_checked_fails_instead_of_posting_again(fake, app):
     fake.can_read_posts = False
-    ctx = context(app, _tokens(fake), _member(fake), text="Cannot check")
+    ctx = context(app, fresh_tokens(fake), member(fake), text="Cannot check")
     fake.arm("POST", "/rest/posts", lose_answer())
     with pytest.raises(PlatformError) as unsure:
         publish_once(ADAPTER, ctx, lambda: pytest.fail("no refresh needed"))
@@ -253,9 +170,9 @@ def test_a_lost_answer_that_cannot_be_checked_fails_instead_of_posting_again(fak
 
 
 def test_revoked_access_disconnects(fake, app):
-    tokens = _tokens(fake)
+    tokens = fresh_tokens(fake)
     fake.revoke()
-    ctx = context(app, tokens, _member(fake))
+    ctx = context(app, tokens, member(fake))
     with pytest.raises(PlatformError) as revoked:
         ADAPTER.publish(ctx)
     assert revoked.value.kind is ErrorKind.DISCONNECT and "revoked" in revoked.value.message
@@ -268,13 +185,13 @@ def test_revoked_access_disconnects(fake, app):
 def test_linkedins_refusals_in_words(fake, app):
     stranger = Identity("urn:li:organization:555", "other", "Other Co")
     with pytest.raises(PlatformError) as forbidden:
-        ADAPTER.publish(context(app, _tokens(fake), stranger))
+        ADAPTER.publish(context(app, fresh_tokens(fake), stranger))
     assert forbidden.value.kind is ErrorKind.DISCONNECT and "Not enough permissions" in forbidden.value.message
 
     body = json.dumps({"status": 422, "code": "UNPROCESSABLE_ENTITY", "message": "Content is a duplicate"})
     fake.arm("POST", "/rest/posts", status(422, body=body))
     with pytest.raises(PlatformError) as duplicate:
-        ADAPTER.publish(context(app, _tokens(fake), _member(fake)))
+        ADAPTER.publish(context(app, fresh_tokens(fake), member(fake)))
     assert duplicate.value.kind is ErrorKind.BAD_REQUEST
     assert duplicate.value.message == "LinkedIn refused to publish the post: Content is a duplicate"
 
@@ -295,7 +212,7 @@ def _item(kind: str, mime: str, size: int, name: str) -> MediaItem:
     ("hi", [_item("image", "image/png", 10, f"{n}.png") for n in range(21)], "at most 20 images"),
 ])
 def test_check_refuses_what_linkedin_will_not_take(fake, app, text, media, rule):
-    ctx = context(app, _tokens(fake), _member(fake), text=text, media=media)
+    ctx = context(app, fresh_tokens(fake), member(fake), text=text, media=media)
     with pytest.raises(PlatformError) as refused:
         ADAPTER.check(ctx.request)
     assert refused.value.kind is ErrorKind.BAD_REQUEST and rule in refused.value.message
@@ -305,10 +222,10 @@ def test_check_refuses_what_linkedin_will_not_take(fake, app, text, media, rule)
 
 
 def test_metrics_for_member_and_organization_posts(fake, app):
-    tokens = _tokens(fake)
-    member_ctx = context(app, tokens, _member(fake), text="Member numbers")
+    tokens = fresh_tokens(fake)
+    member_ctx = context(app, tokens, member(fake), text="Member numbers")
     member_post = ADAPTER.publish(member_ctx).platform_post_id
-    org_ctx = context(app, tokens, _organization(), text="Company numbers")
+    org_ctx = context(app, tokens, organization(), text="Company numbers")
     org_post = ADAPTER.publish(org_ctx).platform_post_id
 
     assert ADAPTER.post_metrics(member_ctx, member_post) == {"likes": 7, "comments": 3}
@@ -321,11 +238,11 @@ def test_metrics_for_member_and_organization_posts(fake, app):
 def test_a_garbled_answer_is_retry_later_not_a_crash(fake, app):
     fake.arm("GET", "/v2/userinfo", status(200, body="<html>upstream error</html>"))
     with pytest.raises(PlatformError) as garbled:
-        ADAPTER.identities(app, _tokens(fake))
+        ADAPTER.identities(app, fresh_tokens(fake))
     assert garbled.value.kind is ErrorKind.RETRY_LATER
     fake.arm("GET", "/v2/userinfo", status(200, body='{"name": "no sub"}'))
     with pytest.raises(PlatformError) as anonymous:
-        ADAPTER.identities(app, _tokens(fake))
+        ADAPTER.identities(app, fresh_tokens(fake))
     assert anonymous.value.kind is ErrorKind.DISCONNECT
 
 
