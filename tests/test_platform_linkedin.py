@@ -105,6 +105,21 @@ def test_text_post_with_linkedin_headers_and_escaped_text(fake, app):
             assert seen["headers"]["Linkedin-Version"].isdigit() and seen["headers"]["X-Restli-Protocol-Version"]
 
 
+def test_a_link_is_shared_as_an_article(fake, app):
+    ctx = context(app, fresh_tokens(fake), member(fake), text="Worth a read", title="The article",
+                  metadata={"url": "https://example.com/post"})
+    ADAPTER.publish(ctx)
+    assert fake.posts[0]["kind"] == "article"
+    assert fake.posts[0]["body"]["content"] == {"article": {"source": "https://example.com/post",
+                                                            "title": "The article"}}
+    for metadata, media, rule in (({"url": "ftp://x.example"}, [], "http(s) link"),
+                                  ({"url": "https://x.example"}, [_item("image", "image/png", 10, "a.png")],
+                                   "not both")):
+        with pytest.raises(PlatformError) as refused:
+            ADAPTER.check(context(app, fresh_tokens(fake), member(fake), metadata=metadata, media=media).request)
+        assert refused.value.kind is ErrorKind.BAD_REQUEST and rule in refused.value.message
+
+
 def test_the_fake_refuses_a_call_without_the_version_headers(fake):
     access, _ = fake.issue_tokens()
     answer = requests.post(fake.url + "/rest/posts", json={}, headers={"Authorization": f"Bearer {access}"}, timeout=5)

@@ -175,6 +175,14 @@ def test_json_errors_in_words(fake, app):
     assert fake.published() == []
 
 
+def test_a_subreddit_that_requires_flair_names_it_and_a_flair_gets_the_post_through(fake, app):
+    with pytest.raises(PlatformError) as no_flair:
+        ADAPTER.publish(_ctx(fake, app, metadata={"subreddit": "askscience"}))
+    assert no_flair.value.kind is ErrorKind.BAD_REQUEST and "must contain post flair" in no_flair.value.message
+    ADAPTER.publish(_ctx(fake, app, metadata={"subreddit": "askscience", "flair_id": "c0ffee", "nsfw": True}))
+    assert (fake.posts[0]["flair_id"], fake.posts[0]["nsfw"]) == ("c0ffee", True)
+
+
 def test_wait_parsed_from_reddits_words():
     assert wait_from("try again in 30 seconds.") == 30
     assert wait_from("you are doing that too much. try again in 1 minute.") == 60
@@ -250,6 +258,7 @@ def _item(kind: str, mime: str, size: int, name: str) -> MediaItem:
     ("T", SUBREDDIT, [_item("image", "image/png", 10, "a.png")] * 2, "one image"),
     ("T", {**SUBREDDIT, "url": "https://x.example"}, [_item("image", "image/png", 10, "a.png")], "not both"),
     ("T", {**SUBREDDIT, "url": "javascript:alert(1)"}, [], "http(s) link"),
+    ("T", {**SUBREDDIT, "flair_id": ["x"]}, [], "metadata.flair_id"),
 ])
 def test_check_refuses_what_reddit_will_not_take(fake, app, title, metadata, media, rule):
     ctx = context(app, _tokens(fake), _user(fake), title=title, metadata=metadata, media=media)

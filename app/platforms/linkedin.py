@@ -4,7 +4,8 @@ Connect: OAuth 2 at www.linkedin.com/oauth/v2/authorization and /accessToken (no
 returns a refresh token only to apps it enabled for programmatic refresh; without one the connection lasts the
 access token's 60 days and then needs connecting again. Identities: the member (OpenID userinfo) and the
 organizations the member administers (organizationAcls). Publish: media first (linkedin_media), then
-POST /rest/posts; the post's urn comes back in the `x-restli-id` header.
+POST /rest/posts (text; images, a video, or `metadata.url` as an article); the post's urn comes back in the
+`x-restli-id` header.
 
 Never twice: `checkpoint["step"] == "post"` marks a POST /rest/posts that was sent; after a lost answer,
 find_published reads the author's posts (GET /rest/posts?q=author) since the attempt began and matches the
@@ -145,6 +146,11 @@ class LinkedInAdapter(PlatformAdapter):
         visibility = request.metadata.get("visibility", "PUBLIC")
         if visibility not in VISIBILITIES:
             raise _refused(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+        link = request.metadata.get("url")
+        if link is not None and (not isinstance(link, str) or not link.startswith(("http://", "https://"))):
+            raise _refused("metadata.url must be an http(s) link")
+        if link and request.media:
+            raise _refused("a post shares a link or carries media, not both")
         videos = [item for item in request.media if item.kind == "video"]
         if videos and len(request.media) > 1:
             raise _refused("a post takes one video and nothing else with it")
@@ -180,6 +186,9 @@ class LinkedInAdapter(PlatformAdapter):
             body["content"] = {"media": {"id": media_urns[0], **({"title": request.title} if request.title else {})}}
         elif media_urns:
             body["content"] = {"multiImage": {"images": [{"id": urn} for urn in media_urns]}}
+        elif request.metadata.get("url"):  # an article: LinkedIn shows the link's card with this title
+            link = request.metadata["url"]
+            body["content"] = {"article": {"source": link, "title": request.title or link}}
         return body
 
     def publish(self, ctx: PublishContext) -> Published:

@@ -5,7 +5,8 @@ Connect: www.reddit.com/api/v1/authorize (duration=permanent, scopes submit iden
 refresh token: the stored one stays good until the user revokes the app. Identity: the user (/api/v1/me).
 
 Publish: POST /api/submit (api_type=json) to `metadata.subreddit` with the post's title: kind=self with the text,
-kind=link with `metadata.url`, or kind=image with an image uploaded to Reddit's media store first (reddit_media).
+kind=link with `metadata.url`, or kind=image with an image uploaded to Reddit's media store first (reddit_media);
+`metadata.flair_id` / `flair_text`, `nsfw` and `spoiler` go along.
 Reddit answers a self or link post with its id; an image post is answered with a websocket to watch instead, and
 the post is found in the user's submissions.
 
@@ -48,6 +49,7 @@ CLOCK_SLACK = timedelta(minutes=5)
 IMAGE_PROCESSING_WINDOW = 15 * 60
 PROCESSING_RETRY_AFTER = 30.0
 SITE = "https://www.reddit.com"
+FLAIR_LIMITS = {"flair_id": 36, "flair_text": 64}
 
 
 def _refused(message: str) -> PlatformError:
@@ -63,6 +65,13 @@ def subreddit_of(request: PublishRequest) -> str:
 
 def title_of(request: PublishRequest) -> str:
     return (request.title or str(request.metadata.get("title") or "")).strip()
+
+
+def _options(metadata: dict) -> dict:
+    """Flair (some subreddits require it: SUBMIT_VALIDATION_FLAIR_REQUIRED) and the NSFW / spoiler marks."""
+    options = {name: metadata[name] for name in ("flair_id", "flair_text") if metadata.get(name)}
+    options.update({name: "true" for name in ("nsfw", "spoiler") if metadata.get(name) is True})
+    return options
 
 
 def _published(data: dict) -> Published:
@@ -119,6 +128,10 @@ class RedditAdapter(PlatformAdapter):
             raise _refused("a post is a link or an image, not both")
         if len(request.media) > 1:
             raise _refused("a post takes one image here (galleries are not supported)")
+        for name in ("flair_id", "flair_text"):
+            value = request.metadata.get(name)
+            if value is not None and (not isinstance(value, str) or len(value) > FLAIR_LIMITS[name]):
+                raise _refused(f"metadata.{name} must be text of at most {FLAIR_LIMITS[name]} characters")
         for item in request.media:
             name = item.file_name or item.kind
             if item.kind != "image":
@@ -142,6 +155,7 @@ class RedditAdapter(PlatformAdapter):
             form.update(kind="link", url=str(request.metadata["url"]))
         else:
             form.update(kind="self", text=request.text)
+        form.update(_options(request.metadata))
         ctx.save(step="submit")
         body = api.post("/api/submit", f"post to r/{form['sr']}", data=form)
         raise_for_json_errors(body, f"post to r/{form['sr']}")

@@ -44,6 +44,11 @@ class LinkedInPosts:
     def _media_problem(self, author: str, content: dict) -> str | None:
         if not content:
             return None
+        if "article" in content:
+            article = content["article"] or {}
+            source = str(article.get("source", ""))
+            ok = source.startswith(("http://", "https://")) and article.get("title")
+            return None if ok else "/content/article needs an http(s) source and a title"
         if "media" in content:
             urns = [str((content["media"] or {}).get("id", ""))]
         elif "multiImage" in content:
@@ -87,8 +92,8 @@ class LinkedInPosts:
         commentary = commentary.strip()  # LinkedIn keeps the commentary without surrounding whitespace
         content = body.get("content") or {}
         media = [content["media"]] if "media" in content else (content.get("multiImage") or {}).get("images") or []
-        kind = "video" if any(str(m.get("id")).startswith("urn:li:video:") for m in media) else (
-            "image" if media else "text")
+        video = any(str(item.get("id")).startswith("urn:li:video:") for item in media)
+        kind = "article" if "article" in content else "video" if video else "image" if media else "text"
         with self.lock:
             urn = f"urn:li:share:{next(self._ids)}"
             now = int(time.time() * 1000)

@@ -51,6 +51,7 @@ class FakeReddit(FakePlatform):
         self.leases: dict[str, dict] = {}  # key -> {"mime", "bytes"}
         self.posts: list[dict] = []
         self.missing_subreddits = {"doesnotexist"}
+        self.flair_required = {"askscience"}  # subreddits whose posts must carry a flair
         self.ratelimit_message: str | None = None  # the next submit answers RATELIMIT with it
         self.image_listing_delay = 0
         self.budget, self.used, self.reset_seconds = 60, 0, 42
@@ -199,6 +200,8 @@ class FakeReddit(FakePlatform):
             errors.append(["NO_TEXT", "we need something here", "title"])
         elif len(form["title"]) > 300:
             errors.append(["TOO_LONG", "this is too long (max: 300)", "title"])
+        if form.get("sr", "").lower() in self.flair_required and not form.get("flair_id"):
+            errors.append(["SUBMIT_VALIDATION_FLAIR_REQUIRED", "Your post must contain post flair.", "flair"])
         kind = form.get("kind")
         if kind not in ("self", "link", "image"):
             errors.append(["INVALID_OPTION", "that option is not valid", "kind"])
@@ -223,7 +226,8 @@ class FakeReddit(FakePlatform):
             post = {"id": post_id, "name": f"t3_{post_id}", "title": form["title"], "subreddit": form["sr"],
                     "kind": form["kind"], "selftext": form.get("text", "") if form["kind"] == "self" else "",
                     "url": form.get("url") or SITE + permalink, "permalink": permalink, "created_utc": time.time(),
-                    "author": self.username, "hidden_reads": self.image_listing_delay if form["kind"] == "image" else 0}
+                    "author": self.username, "flair_id": form.get("flair_id"), "nsfw": form.get("nsfw") == "true",
+                    "hidden_reads": self.image_listing_delay if form["kind"] == "image" else 0}
             self.posts.append(post)
         if form["kind"] == "image":
             return jsonify(json={"errors": [], "data": {
