@@ -138,6 +138,19 @@ def test_an_image_still_processing_is_checked_never_resubmitted(fake, app, tmp_p
     assert fake.calls("POST", "/api/submit") == 1
 
 
+def test_an_accepted_image_post_is_never_submitted_again_even_when_the_lookup_fails(fake, app, tmp_path):
+    ctx = _ctx(fake, app, media=[media_file(write_png(tmp_path))])
+    fake.arm("GET", f"/user/{fake.username}/submitted", status(500, times=2))  # the listing is down for a while
+    with pytest.raises(PlatformError) as unsure:
+        ADAPTER.publish(ctx)
+    assert unsure.value.kind is ErrorKind.RETRY_LATER and unsure.value.maybe_happened
+    with pytest.raises(PlatformError):
+        ADAPTER.publish(ctx)  # called directly again, it only looks (still down)
+    published = ADAPTER.publish(ctx)
+    assert fake.calls("POST", "/api/submit") == 1
+    assert [post["id"] for post in fake.published()] == [published.platform_post_id]
+
+
 def test_an_interrupted_image_upload_resumes_on_the_same_lease(fake, app, tmp_path):
     ctx = _ctx(fake, app, media=[media_file(write_png(tmp_path))])
     fake.arm("POST", "/s3-upload", reset())

@@ -144,6 +144,11 @@ class RedditAdapter(PlatformAdapter):
     def publish(self, ctx: PublishContext) -> Published:
         if ctx.checkpoint.get("platform_post_id"):
             return Published(ctx.checkpoint["platform_post_id"], ctx.checkpoint.get("platform_post_url"))
+        if ctx.checkpoint.get("accepted_at"):  # Reddit took this image post already: only ever look for it
+            found = self.find_published(ctx)
+            if found is not None:
+                ctx.save(platform_post_id=found.platform_post_id, platform_post_url=found.platform_post_url)
+                return found
         self.check(ctx.request)
         api = RedditApi(ctx.app, ctx.tokens)
         request = ctx.request
@@ -166,8 +171,14 @@ class RedditAdapter(PlatformAdapter):
             return published
         # An image post: accepted, processed, then listed in the user's submissions.
         ctx.save(accepted_at=time.time())
-        found = self._listed(api, ctx)
+        try:
+            found = self._listed(api, ctx)
+        except PlatformError as error:
+            raise PlatformError(ErrorKind.RETRY_LATER, "Reddit accepted the image post; it will be looked for in the "
+                                "account's posts", retry_after=error.retry_after or PROCESSING_RETRY_AFTER,
+                                status=error.status, detail=error.detail, maybe_happened=True) from error
         if found is not None:
+            ctx.save(platform_post_id=found.platform_post_id, platform_post_url=found.platform_post_url)
             return found
         raise PlatformError(ErrorKind.RETRY_LATER, "Reddit accepted the image post and is still processing it; "
                             "checking again shortly", retry_after=PROCESSING_RETRY_AFTER, maybe_happened=True)
