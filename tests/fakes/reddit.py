@@ -54,7 +54,8 @@ class FakeReddit(FakePlatform):
         self.flair_required = {"askscience"}  # subreddits whose posts must carry a flair
         self.ratelimit_message: str | None = None  # the next submit answers RATELIMIT with it
         self.image_listing_delay = 0
-        self.budget, self.used, self.reset_seconds = 60, 0, 42
+        # Reddit allows about 100 requests a minute per client, counted over 10-minute windows: a fake lives within one
+        self.budget, self.used, self.reset_seconds = 1000, 0, 420
         self._ids = itertools.count(1_000_000)
         super().__init__()
 
