@@ -123,8 +123,11 @@ class LinkedInApi:
             response = self.http.read("GET", path, headers=self.headers(), **kwargs)
         except PlatformError as error:
             raise _refined(error) from error
-        body = _error_body(classify(response, doing).text)
-        if not body:
+        try:
+            body = classify(response, doing).json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
             raise PlatformError(ErrorKind.RETRY_LATER, f"LinkedIn answered without data while trying to {doing}; will "
                                 "try again", retry_after=SERVER_RETRY_AFTER, status=response.status_code,
                                 detail=response.text[:300])
