@@ -104,14 +104,23 @@ def _assert_reads_only_the_page(reads: list, most: int):
             assert scan["Actual Rows"] <= most, scan
 
 
+def _older_link(page: str) -> str:
+    return re.search(r'href="([^"]+)" rel="next"', page).group(1).replace("&amp;", "&")
+
+
 def test_a_campaign_page_reads_its_own_leads_not_the_teams(skewed_team, pg_app):
     user, _, old = skewed_team
     client = _sign_in(pg_app, user)
-    for query, most in (("", 51), ("?status=queued", 51), ("?status=new", 51), ("?offset=50", 101)):
+    first = client.get(f"/campaigns/{old.id}").get_data(as_text=True)
+    deep = f"/campaigns/{old.id}"
+    for _ in range(40):  # 2,000 leads down: a keyset page reads its own entries at any depth
+        deep = _older_link(client.get(deep).get_data(as_text=True))
+    for path in (f"/campaigns/{old.id}", f"/campaigns/{old.id}?status=queued", f"/campaigns/{old.id}?status=new",
+                 _older_link(first), deep):
         with _lead_reads() as reads:
-            page = client.get(f"/campaigns/{old.id}{query}")
+            page = client.get(path)
         assert page.status_code == 200
-        _assert_reads_only_the_page(reads, most)  # the list, and the preview's five newest leads
+        _assert_reads_only_the_page(reads, 51)  # the list, and the preview's five newest leads
     page = client.get(f"/campaigns/{old.id}?status=queued").get_data(as_text=True)
     table = page[page.index('id="leads-table"'):]
     table = table[:table.index("</table>")]
@@ -127,3 +136,54 @@ def test_the_api_lists_a_campaigns_leads_from_its_own_entries(skewed_team, pg_ap
     assert answer.get_json()["leads"][0]["name"] == f"Lead {OLD_LEADS - 1}"
     _assert_reads_only_the_page(reads, 100)
     assert campaign_lead_counts(old.team_id, [old.id])[old.id].by_status["new"] == 1000
+
+
+def _names_in_table(page: str) -> list[str]:
+    table = page[page.index('id="leads-table"'):]
+    return re.findall(r'rel="noopener noreferrer">([^<]+)</a>', table[:table.index("</table>")])
+
+
+def _link(page: str, rel: str) -> str | None:
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_older_and_newer_walk_every_lead_once_even_when_added_together(app):
+    user, token = make_user()
+    client, api = _sign_in(app, user), app.test_client()
+    campaign = api.post("/api/v1/campaigns", headers=bearer(token), json={"name": "Paged"}).get_json()
+    people = [{"name": f"Person {index:03}", "profileUrl": f"https://www.linkedin.com/in/person-{index}/"}
+              for index in range(120)]  # one request: every lead has the same created_at
+    assert api.post("/api/v1/leads", headers=bearer(token),
+                    json={"campaignId": campaign["id"], "leads": people}).status_code == 201
+    pages, path = [], f"/campaigns/{campaign['id']}"
+    while path:
+        page = client.get(path).get_data(as_text=True)
+        pages.append((path, page))
+        path = _link(page, "next")
+    seen = [name for _, page in pages for name in _names_in_table(page)]
+    assert [len(_names_in_table(page)) for _, page in pages] == [50, 50, 20]
+    assert sorted(seen) == sorted(person["name"] for person in people)  # each once, none skipped
+    assert _link(pages[0][1], "prev") is None
+    back = client.get(_link(pages[1][1], "prev")).get_data(as_text=True)
+    assert _names_in_table(back) == _names_in_table(pages[0][1])
+    back = client.get(_link(pages[2][1], "prev")).get_data(as_text=True)
+    assert _names_in_table(back) == _names_in_table(pages[1][1])
+
+
+def test_lead_pages_keep_the_status_filter_and_refuse_a_bad_anchor(app):
+    user, token = make_user()
+    client, api = _sign_in(app, user), app.test_client()
+    campaign = api.post("/api/v1/campaigns", headers=bearer(token), json={"name": "Paged"}).get_json()
+    people = [{"name": f"Person {index:03}", "profileUrl": f"https://www.linkedin.com/in/person-{index}/"}
+              for index in range(60)]
+    api.post("/api/v1/leads", headers=bearer(token), json={"campaignId": campaign["id"], "leads": people})
+    first = client.get(f"/campaigns/{campaign['id']}?status=new").get_data(as_text=True)
+    older = _link(first, "next")
+    assert "status=new" in older
+    assert len(_names_in_table(client.get(older).get_data(as_text=True))) == 10
+    assert client.get(f"/campaigns/{campaign['id']}?status=replied").get_data(as_text=True).count("No leads with") == 1
+    refused = client.get(f"/campaigns/{campaign['id']}?before=not-a-lead")
+    assert refused.status_code == 400 and "before" in refused.get_data(as_text=True)
+    gone = client.get(f"/campaigns/{campaign['id']}?after={uuid.uuid4()}").get_data(as_text=True)
+    assert _names_in_table(gone) == _names_in_table(client.get(f"/campaigns/{campaign['id']}").get_data(as_text=True))

@@ -96,7 +96,9 @@ class TemplatesForm(FormSchema):
 
 class LeadFilterForm(FormSchema):
     status = fields.String(validate=validate.Length(max=20), load_default=None)
-    offset = fields.Integer(validate=validate.Range(0, 1_000_000), load_default=0)
+    # Keyset pages: the leads just older than one lead, or just newer (app.leads.service.campaign_leads_page).
+    before = fields.UUID(load_default=None)
+    after = fields.UUID(load_default=None)
 
 
 class PostForm(FormSchema):
