@@ -8,9 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.common.keyset import Page, page_newest_first
 from app.common.profile_url import normalize_profile_url
 from app.errors import ApiError
 from app.errors import validation_message as _message
@@ -142,48 +143,15 @@ def leads_of_campaign_query(team_id, campaign_id=None, status=None):
     return statement
 
 
-@dataclass
-class LeadPage:
-    """A page of a campaign's leads, newest first, and where the pages next to it start: None when there is none,
-    else the query arguments of its link ({} is the newest page)."""
-
-    leads: list[Lead]
-    newer: dict | None
-    older: dict | None
-
-
-def campaign_leads_page(team_id, campaign_id, status=None, before=None, after=None, size: int = 50) -> LeadPage:
-    """The `size` leads just older than lead `before` (or just newer than lead `after`, or the newest).
-
-    Keyset pages on (created_at, id): each is an index read of its own entries however deep it is (an offset
-    would read every lead above it), and a lead added meanwhile does not shift the page. An anchor that is gone
-    (deleted, or not this campaign's) gives the newest page.
-    """
-    statement = leads_of_campaign_query(team_id, campaign_id, status)
-    key = tuple_(Lead.created_at, Lead.id)
-    anchor = _anchor(team_id, campaign_id, after or before)
-    if anchor is not None and after is not None:
-        rows = list(db.session.scalars(
-            statement.where(key > tuple_(*anchor)).order_by(Lead.created_at, Lead.id).limit(size + 1)))
-        if len(rows) > size:  # not the newest page (a shorter one would be: show the newest page instead)
-            leads = rows[size - 1::-1]
-            return LeadPage(leads, newer={"after": leads[0].id}, older={"before": leads[-1].id})
-        anchor = None
-    if anchor is not None:
-        statement = statement.where(key < tuple_(*anchor))
-    rows = list(db.session.scalars(statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(size + 1)))
-    leads = rows[:size]
-    newer = None if anchor is None else ({"after": leads[0].id} if leads else {})
-    return LeadPage(leads, newer=newer, older={"before": leads[-1].id} if len(rows) > size else None)
-
-
-def _anchor(team_id, campaign_id, lead_id) -> tuple | None:
-    if lead_id is None:
-        return None
-    return db.session.execute(
+def campaign_leads_page(team_id, campaign_id, status=None, before=None, after=None, size: int = 50) -> Page:
+    """A page of a campaign's leads, newest first: the `size` just older than lead `before`, or just newer than
+    lead `after`, or the newest (keyset on (created_at, id): ix_leads_team_campaign_created / _status)."""
+    anchor_id = after or before
+    anchor = None if anchor_id is None else db.session.execute(
         select(Lead.created_at, Lead.id).where(Lead.team_id == team_id, Lead.campaign_id == campaign_id,
-                                               Lead.id == lead_id)
-    ).first()
+                                               Lead.id == anchor_id)).first()
+    return page_newest_first(leads_of_campaign_query(team_id, campaign_id, status), (Lead.created_at, Lead.id),
+                             anchor, after is not None, size)
 
 
-__all__ = ["AddedLeads", "LeadPage", "add_leads", "campaign_leads_page", "normalize_profile_url", "get_lead"]
+__all__ = ["AddedLeads", "add_leads", "campaign_leads_page", "normalize_profile_url", "get_lead"]

@@ -94,11 +94,22 @@ class TemplatesForm(FormSchema):
     message = fields.String(validate=validate.Length(max=20000), load_default=None)
 
 
-class LeadFilterForm(FormSchema):
-    status = fields.String(validate=validate.Length(max=20), load_default=None)
-    # Keyset pages: the leads just older than one lead, or just newer (app.leads.service.campaign_leads_page).
+class PageForm(FormSchema):
+    """Which page of a list shown newest first (keyset: before or after one of its rows)."""
+
     before = fields.UUID(load_default=None)
     after = fields.UUID(load_default=None)
+
+
+class LeadFilterForm(PageForm):
+    status = fields.String(validate=validate.Length(max=20), load_default=None)
+
+
+class PostsPageForm(PageForm):
+    """Which page of posts (before, after) and which of comments."""
+
+    comments_before = fields.UUID(load_default=None)
+    comments_after = fields.UUID(load_default=None)
 
 
 class PostForm(FormSchema):
