@@ -1,10 +1,10 @@
 """Comments: drafted (by a person or a tool), approved by a person, then posted by the extension."""
 
-from app.common.keyset import Page, page_newest_first
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Comment
 from app.models.types import utcnow
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 
 LIST_LIMIT = 200

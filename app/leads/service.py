@@ -11,13 +11,13 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.common.keyset import Page, page_newest_first
 from app.common.profile_url import normalize_profile_url
 from app.errors import ApiError
 from app.errors import validation_message as _message
 from app.extensions import db
 from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 from app.suppression import LISTED_REASON, listed_urls
 from app.templating import split_name

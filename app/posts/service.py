@@ -3,11 +3,11 @@
 from sqlalchemy import func
 
 from app.actions.service import cancel_actions
-from app.common.keyset import Page, page_newest_first
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Action, Post
 from app.models.types import utcnow
+from app.paging import Page, page_newest_first
 from app.posts.hooks import post_ended
 from app.scoping import get_for_team, team_select
 

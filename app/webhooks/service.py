@@ -9,11 +9,11 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import now as clock_now
-from app.common.keyset import Page, page_newest_first
 from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.models.webhooks import SOCIALSCALR
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 from app.webhooks.addresses import UnsafeUrl, resolve
 from app.webhooks.claims import EndpointState
