@@ -7,8 +7,10 @@ campaigns sharing `--leads` leads (the first campaign holds 60% of them) in ever
 and messages of every campaign (at the default caps; those older than nine days archived, as the periodic job
 does), a webhook with 2,000 deliveries, 200 posts and comments. VACUUM ANALYZE, then
 each page is rendered `--runs` times through the WSGI app (a signed-in test client: routing, the session lookup,
-the queries, Jinja) after two warm-ups; the median and the slowest are printed. The same for the REST API's
-`GET /api/v1/campaigns` and `GET /api/v1/campaigns/<id>` (bearer token, rate limit lifted). The machine is shared:
+the queries, Jinja) after two warm-ups; the median and the slowest are printed (the campaign page also 500,000
+leads down its list, through the "Older" link's `before=`). The same for the REST API's `GET /api/v1/campaigns`,
+`GET /api/v1/campaigns/<id>` and a campaign's `GET /api/v1/leads` (a page, and a sync page) (bearer token, rate
+limit lifted). The machine is shared:
 run it when it is quiet. `--reuse` keeps a database an earlier run seeded (migrating it to the code's head and
 analysing it again), so before/after comparisons skip the minutes of seeding.
 """
@@ -160,6 +162,18 @@ def find_seeded() -> tuple:
     return campaign_ids, endpoint_id, token
 
 
+def deep_lead(campaign_id) -> str:
+    """The lead below which the campaign's leads page 10,001 starts (500,000 leads down): the "Older" link there."""
+    return str(db.session.execute(sa.text(
+        "SELECT id FROM leads WHERE campaign_id = :campaign ORDER BY created_at DESC, id DESC OFFSET 500000 LIMIT 1"),
+        {"campaign": campaign_id}).scalar())
+
+
+def short(path: str) -> str:
+    """The path with each id cut to its first 8 characters, to fit a line."""
+    return re.sub(r"([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", r"\1", path)
+
+
 def measure(client, path: str, runs: int, headers: dict | None = None) -> tuple[float, float]:
     for _ in range(2):
         assert client.get(path, headers=headers).status_code == 200, path
@@ -200,18 +214,21 @@ def main():
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         assert client.post("/login", data={"email": "bench@example.com", "password": PASSWORD,
                                            "csrf_token": csrf}).status_code == 302
+        deep = deep_lead(campaign_ids[0])
         pages = ["/campaigns", f"/campaigns/{campaign_ids[0]}", f"/campaigns/{campaign_ids[0]}?status=connected",
-                 f"/campaigns/{campaign_ids[-1]}", "/accounts", "/settings", "/webhooks", f"/webhooks/{endpoint_id}",
-                 "/posts"]
+                 f"/campaigns/{campaign_ids[0]}?before={deep}", f"/campaigns/{campaign_ids[-1]}", "/accounts",
+                 "/settings", "/webhooks", f"/webhooks/{endpoint_id}", "/posts"]
         print(f"{'page':60} {'median ms':>10} {'max ms':>8}")
         for path in pages:
             median, slowest = measure(client, path, args.runs)
-            print(f"{path:60} {median:10.1f} {slowest:8.1f}")
+            print(f"{short(path):60} {median:10.1f} {slowest:8.1f}")
             db.session.remove()
         api = {"Authorization": f"Bearer {token}"}
-        for path in ["/api/v1/campaigns", f"/api/v1/campaigns/{campaign_ids[0]}"]:
+        for path in ["/api/v1/campaigns", f"/api/v1/campaigns/{campaign_ids[0]}",
+                     f"/api/v1/leads?campaignId={campaign_ids[0]}&limit=100",
+                     f"/api/v1/leads?campaignId={campaign_ids[0]}&updatedSince=2000-01-01T00:00:00Z&limit=100"]:
             median, slowest = measure(client, path, args.runs, api)
-            print(f"{path:60} {median:10.1f} {slowest:8.1f}")
+            print(f"{short(path):60} {median:10.1f} {slowest:8.1f}")
             db.session.remove()
 
 
