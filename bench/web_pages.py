@@ -32,6 +32,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from app.actions.archive import archive_finished_actions  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.heap import freeze_startup_objects  # noqa: E402
 from app.models import User  # noqa: E402
 from app.tokens import issue_token  # noqa: E402
 from app.users.passwords import set_password  # noqa: E402
@@ -209,6 +210,7 @@ def main():
             campaign_ids, endpoint_id, token = seed(args.leads, args.campaigns)
             print(f"seeded {args.leads} leads in {time.perf_counter() - started:.0f} s")
         db.session.remove()
+        freeze_startup_objects()  # as wsgi.py does in every served worker
         client = app.test_client()
         form = client.get("/login").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
