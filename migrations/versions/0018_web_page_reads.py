@@ -10,6 +10,8 @@ Indexes that start with both columns match the whole predicate and the order: a 
 They replace the campaign-only ones (every reader of those is team-scoped; the engine's campaign reads use
 ix_leads_campaign_due). The chart of a campaign's actions per day reads the archive by campaign and due time, not
 the team's whole history of invites and messages.
+
+CREATE INDEX blocks writes to `leads` while it builds (5 s for 1M leads on the bench machine, docs/benchmarks.md).
 """
 from alembic import op
 
