@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common.profile_url import normalize_profile_url
@@ -148,8 +147,8 @@ def campaign_leads_page(team_id, campaign_id, status=None, before=None, after=No
     lead `after`, or the newest (keyset on (created_at, id): ix_leads_team_campaign_created / _status)."""
     anchor_id = after or before
     anchor = None if anchor_id is None else db.session.execute(
-        select(Lead.created_at, Lead.id).where(Lead.team_id == team_id, Lead.campaign_id == campaign_id,
-                                               Lead.id == anchor_id)).first()
+        team_select(Lead, team_id, Lead.created_at, Lead.id).where(Lead.campaign_id == campaign_id,
+                                                                   Lead.id == anchor_id)).first()
     return page_newest_first(leads_of_campaign_query(team_id, campaign_id, status), (Lead.created_at, Lead.id),
                              anchor, after is not None, size)
 
