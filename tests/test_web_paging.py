@@ -114,6 +114,8 @@ def test_comments_come_fifty_at_a_time_each_still_approvable(app):
     assert len({comment_id for _, _, ids in pages for comment_id in ids}) == 60
     assert pages[1][1].count(">Approve</button>") == 10
     assert "Earlier posts" not in pages[0][1]  # no posts: the comments' links stand alone
+    refused = client.get("/posts?comments_before=1%20OR%201=1")
+    assert refused.status_code == 400 and "comments_before" in refused.get_data(as_text=True)
 
 
 def test_the_delivery_log_comes_fifty_at_a_time_most_recent_first(app):
