@@ -1,14 +1,18 @@
 """Server-side render time of the web app's main pages with 1M leads in the team, on PostgreSQL.
 
-    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15] [--database NAME]
+    .venv/bin/python bench/web_pages.py [--leads 1000000] [--campaigns 5] [--runs 15] [--database NAME] [--reuse]
 
 Data (scratch database socialscalr_bench_web, recreated): one team with a settled LinkedIn account, `--campaigns`
-campaigns sharing `--leads` leads (the first campaign holds 60% of them) in every status, 30 days of done invites
-and messages (at the default caps), a webhook with 2,000 deliveries, 200 posts and comments. VACUUM ANALYZE, then
+campaigns sharing `--leads` leads (the first campaign holds 60% of them) in every status, a year of done invites
+and messages of every campaign (at the default caps; those older than nine days archived, as the periodic job
+does), a webhook with 2,000 deliveries, 200 posts and comments. VACUUM ANALYZE, then
 each page is rendered `--runs` times through the WSGI app (a signed-in test client: routing, the session lookup,
-the queries, Jinja) after two warm-ups; the median and the slowest are printed. The same for the REST API's
-`GET /api/v1/campaigns` and `GET /api/v1/campaigns/<id>` (bearer token, rate limit lifted). The machine is shared:
-run it when it is quiet.
+the queries, Jinja) after two warm-ups; the median and the slowest are printed (the campaign page also 500,000
+leads down its list, through the "Older" link's `before=`). The same for the REST API's `GET /api/v1/campaigns`,
+`GET /api/v1/campaigns/<id>` and a campaign's `GET /api/v1/leads` (a page, and a sync page) (bearer token, rate
+limit lifted). The machine is shared:
+run it when it is quiet. `--reuse` keeps a database an earlier run seeded (migrating it to the code's head and
+analysing it again), so before/after comparisons skip the minutes of seeding.
 """
 
 import argparse
@@ -26,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.actions.archive import archive_finished_actions  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.heap import freeze_startup_objects  # noqa: E402
 from app.models import User  # noqa: E402
 from app.tokens import issue_token  # noqa: E402
 from app.users.passwords import set_password  # noqa: E402
@@ -35,6 +41,7 @@ ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "socialscalr_bench_web"
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # a Tuesday, inside working hours
 PASSWORD = "bench password 1"
+HISTORY_DAYS = 365
 # Share of the leads in each status, in the order a lead moves.
 STATUSES = [("new", 30), ("queued", 40), ("invited", 15), ("connected", 8), ("messaged", 4), ("replied", 2),
             ("skipped", 1)]
@@ -89,14 +96,7 @@ def seed(leads: int, campaigns: int) -> tuple:
             {"team": team_id, "campaign": campaign_id, "old": old, "start": offset, "stop": offset + size - 1})
         offset += size
         campaign_ids.append(campaign_id)
-    # 30 days of done invites and messages of the first campaign, at the default daily caps (20 and 50).
-    run(sa.text(
-        "INSERT INTO actions (id, team_id, account_id, campaign_id, type, text, status, due_at, lease_count, "
-        "completed_at, details, created_at, updated_at) SELECT gen_random_uuid(), :team, :account, :campaign, "
-        "CASE WHEN k < 20 THEN 'invite' ELSE 'message' END, 'Hi', 'done', d.at, 1, d.at, '{}', d.at, d.at "
-        "FROM generate_series(0, 29) day CROSS JOIN generate_series(0, 69) k "
-        "CROSS JOIN LATERAL (SELECT CAST(:now AS timestamptz) - make_interval(days => day, mins => k) AS at) d"),
-        {"team": team_id, "account": account_id, "campaign": campaign_ids[0], "now": NOW})
+    seed_history(team_id, account_id, campaign_ids)
     endpoint_id = run(sa.text(
         "INSERT INTO webhook_endpoints (id, team_id, url, events, secret, active, created_at, updated_at) VALUES "
         "(gen_random_uuid(), :team, 'https://crm.example.com/hooks', '[\"*\"]', 'whsec_bench', true, :old, :old) "
@@ -128,6 +128,53 @@ def seed(leads: int, campaigns: int) -> tuple:
     return campaign_ids, endpoint_id, token
 
 
+def seed_history(team_id, account_id, campaign_ids: list, days: int = HISTORY_DAYS):
+    """A year of done invites and messages of every campaign at the default daily caps (20 and 50), then archived
+    as the periodic job does: the chart reads the last 30 days of one campaign among the team's history."""
+    for campaign_id in campaign_ids:
+        db.session.execute(sa.text(
+            "INSERT INTO actions (id, team_id, account_id, campaign_id, type, text, status, due_at, lease_count, "
+            "completed_at, details, created_at, updated_at) SELECT gen_random_uuid(), :team, :account, :campaign, "
+            "CASE WHEN k < 20 THEN 'invite' ELSE 'message' END, 'Hi', 'done', d.at, 1, d.at, '{}', d.at, d.at "
+            "FROM generate_series(0, :last_day) day CROSS JOIN generate_series(0, 69) k "
+            "CROSS JOIN LATERAL (SELECT CAST(:now AS timestamptz) - make_interval(days => day, mins => k) AS at) d"),
+            {"team": team_id, "account": account_id, "campaign": campaign_id, "now": NOW, "last_day": days - 1})
+    archive_history()
+
+
+def archive_history():
+    """What the periodic job does: done actions older than nine days move to actions_archive (the chart reads both)."""
+    while archive_finished_actions(NOW):
+        pass
+
+
+def find_seeded() -> tuple:
+    """The campaigns, webhook endpoint and a fresh API token of the team an earlier run seeded."""
+    run = db.session.execute
+    team_id = run(sa.text("SELECT id FROM teams WHERE name = 'bench'")).scalar_one()
+    campaign_ids = run(sa.text("SELECT id FROM campaigns WHERE team_id = :team ORDER BY name"),
+                       {"team": team_id}).scalars().all()
+    endpoint_id = run(sa.text("SELECT id FROM webhook_endpoints WHERE team_id = :team"), {"team": team_id}).scalar_one()
+    user = db.session.execute(sa.select(User).where(User.email == "bench@example.com")).scalar_one()
+    token = issue_token(user)
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
+    return campaign_ids, endpoint_id, token
+
+
+def deep_lead(campaign_id) -> str:
+    """The lead below which the campaign's leads page 10,001 starts (500,000 leads down): the "Older" link there."""
+    return str(db.session.execute(sa.text(
+        "SELECT id FROM leads WHERE campaign_id = :campaign ORDER BY created_at DESC, id DESC OFFSET 500000 LIMIT 1"),
+        {"campaign": campaign_id}).scalar())
+
+
+def short(path: str) -> str:
+    """The path with each id cut to its first 8 characters, to fit a line."""
+    return re.sub(r"([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", r"\1", path)
+
+
 def measure(client, path: str, runs: int, headers: dict | None = None) -> tuple[float, float]:
     for _ in range(2):
         assert client.get(path, headers=headers).status_code == 200, path
@@ -147,34 +194,43 @@ def main():
     parser.add_argument("--campaigns", type=int, default=5)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database (dropped and recreated)")
+    parser.add_argument("--reuse", action="store_true", help="keep the data an earlier run seeded in --database")
     args = parser.parse_args()
-    recreate_database(args.database)
+    if not args.reuse:
+        recreate_database(args.database)
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CLOCK": lambda: NOW, "TESTING": True,
                           "RATELIMIT_PER_MINUTE": 1_000_000})
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        campaign_ids, endpoint_id, token = seed(args.leads, args.campaigns)
-        print(f"seeded {args.leads} leads in {time.perf_counter() - started:.0f} s")
+        if args.reuse:
+            campaign_ids, endpoint_id, token = find_seeded()
+        else:
+            campaign_ids, endpoint_id, token = seed(args.leads, args.campaigns)
+            print(f"seeded {args.leads} leads in {time.perf_counter() - started:.0f} s")
         db.session.remove()
+        freeze_startup_objects()  # as wsgi.py does in every served worker
         client = app.test_client()
         form = client.get("/login").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         assert client.post("/login", data={"email": "bench@example.com", "password": PASSWORD,
                                            "csrf_token": csrf}).status_code == 302
+        deep = deep_lead(campaign_ids[0])
         pages = ["/campaigns", f"/campaigns/{campaign_ids[0]}", f"/campaigns/{campaign_ids[0]}?status=connected",
-                 f"/campaigns/{campaign_ids[-1]}", "/accounts", "/settings", "/webhooks", f"/webhooks/{endpoint_id}",
-                 "/posts"]
+                 f"/campaigns/{campaign_ids[0]}?before={deep}", f"/campaigns/{campaign_ids[-1]}", "/accounts",
+                 "/settings", "/webhooks", f"/webhooks/{endpoint_id}", "/posts"]
         print(f"{'page':60} {'median ms':>10} {'max ms':>8}")
         for path in pages:
             median, slowest = measure(client, path, args.runs)
-            print(f"{path:60} {median:10.1f} {slowest:8.1f}")
+            print(f"{short(path):60} {median:10.1f} {slowest:8.1f}")
             db.session.remove()
         api = {"Authorization": f"Bearer {token}"}
-        for path in ["/api/v1/campaigns", f"/api/v1/campaigns/{campaign_ids[0]}"]:
+        for path in ["/api/v1/campaigns", f"/api/v1/campaigns/{campaign_ids[0]}",
+                     f"/api/v1/leads?campaignId={campaign_ids[0]}&limit=100",
+                     f"/api/v1/leads?campaignId={campaign_ids[0]}&updatedSince=2000-01-01T00:00:00Z&limit=100"]:
             median, slowest = measure(client, path, args.runs, api)
-            print(f"{path:60} {median:10.1f} {slowest:8.1f}")
+            print(f"{short(path):60} {median:10.1f} {slowest:8.1f}")
             db.session.remove()
 
 

@@ -4,6 +4,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import Comment
 from app.models.types import utcnow
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 
 LIST_LIMIT = 200
@@ -14,6 +15,15 @@ def list_comments(team_id, status: str | None = None) -> list[Comment]:
     if status:
         statement = statement.where(Comment.status == status)
     return list(db.session.scalars(statement.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(LIST_LIMIT)))
+
+
+def comments_page(team_id, before=None, after=None, size: int = 50) -> Page:
+    """A page of the team's comments, newest first (links: `comments_before` / `comments_after` a comment)."""
+    anchor_id = after or before
+    anchor = None if anchor_id is None else db.session.execute(
+        team_select(Comment, team_id, Comment.created_at, Comment.id).where(Comment.id == anchor_id)).first()
+    return page_newest_first(team_select(Comment, team_id), (Comment.created_at, Comment.id), anchor,
+                             after is not None, size, names=("comments_before", "comments_after"))
 
 
 def get_comment(team_id, comment_id) -> Comment:

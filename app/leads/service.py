@@ -16,6 +16,7 @@ from app.errors import validation_message as _message
 from app.extensions import db
 from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 from app.suppression import LISTED_REASON, listed_urls
 from app.templating import split_name
@@ -141,4 +142,15 @@ def leads_of_campaign_query(team_id, campaign_id=None, status=None):
     return statement
 
 
-__all__ = ["AddedLeads", "add_leads", "normalize_profile_url", "get_lead"]
+def campaign_leads_page(team_id, campaign_id, status=None, before=None, after=None, size: int = 50) -> Page:
+    """A page of a campaign's leads, newest first: the `size` just older than lead `before`, or just newer than
+    lead `after`, or the newest (keyset on (created_at, id): ix_leads_team_campaign_created / _status)."""
+    anchor_id = after or before
+    anchor = None if anchor_id is None else db.session.execute(
+        team_select(Lead, team_id, Lead.created_at, Lead.id).where(Lead.campaign_id == campaign_id,
+                                                                   Lead.id == anchor_id)).first()
+    return page_newest_first(leads_of_campaign_query(team_id, campaign_id, status), (Lead.created_at, Lead.id),
+                             anchor, after is not None, size)
+
+
+__all__ = ["AddedLeads", "add_leads", "campaign_leads_page", "normalize_profile_url", "get_lead"]

@@ -91,7 +91,11 @@ class ArchivedAction(TeamOwnedMixin, db.Model):
     the size of the last days' work. Same columns; nothing here is ever counted against a cap again."""
 
     __tablename__ = "actions_archive"
-    __table_args__ = (Index("ix_actions_archive_team_type_completed", "team_id", "type", "completed_at"),)
+    __table_args__ = (
+        Index("ix_actions_archive_team_type_completed", "team_id", "type", "completed_at"),
+        # A campaign's chart of actions per day: a range read of its own history by due time, not the team's.
+        Index("ix_actions_archive_campaign_due", "campaign_id", "due_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("linkedin_accounts.id", ondelete="CASCADE"),

@@ -67,8 +67,11 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     __table_args__ = (
         # One person is one lead per campaign: profile_url is stored normalised.
         UniqueConstraint("campaign_id", "profile_url"),
-        # Listing a campaign's leads by status, newest first (and the planner's campaign + status reads).
-        Index("ix_leads_campaign_status", "campaign_id", "status", "created_at", "id"),
+        # A campaign's leads, newest first, all or of one status: every listing is team-scoped, and an index that
+        # matches team and campaign is read for exactly the page's entries (with the campaign alone, PostgreSQL
+        # may walk ix_leads_team_created and filter out the team's other campaigns: migration 0018).
+        Index("ix_leads_team_campaign_created", "team_id", "campaign_id", "created_at", "id"),
+        Index("ix_leads_team_campaign_status", "team_id", "campaign_id", "status", "created_at", "id"),
         # CRM sync pages through (updated_at, id).
         Index("ix_leads_team_updated", "team_id", "updated_at", "id"),
         # The planner reads only leads whose next step is due.
@@ -82,7 +85,6 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         # The planner's due leads, per campaign (invites) and per account that works them (later steps).
         Index("ix_leads_campaign_due", "campaign_id", "status", "next_step_at"),
         Index("ix_leads_account_due", "account_id", "status", "next_step_at"),
-        Index("ix_leads_campaign_created", "campaign_id", "created_at", "id"),  # GET /leads?campaignId=, newest first
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("campaigns.id", ondelete="CASCADE"))

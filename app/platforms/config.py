@@ -1,6 +1,8 @@
 """A platform's app credentials from configuration: SOCIALDOCK_<PLATFORM>_CLIENT_ID, _CLIENT_SECRET, and optionally
-_API_BASE and _AUTH_BASE (tests and proxies point them elsewhere), _USER_AGENT and _EXTRA (a dict, or JSON in the
-environment: the adapter's own knobs, e.g. chunk sizes, as AppCredentials.extra). A platform without a client id
+_API_BASE and _AUTH_BASE (tests and proxies point them elsewhere), _USER_AGENT, _SCOPES (space- or comma-separated:
+the OAuth scopes to ask for, for adapters that let the app choose, e.g. a LinkedIn app without organization access;
+`AppCredentials.extra["scopes"]`) and _EXTRA (a dict, or JSON in the environment: the adapter's own knobs, e.g. chunk
+sizes, merged into AppCredentials.extra). A platform without a client id
 is not configured: live connections to it answer 400 saying so. Telegram needs none (each bot brings its token)."""
 
 from __future__ import annotations
@@ -35,5 +37,6 @@ def app_credentials(adapter: PlatformAdapter) -> AppCredentials | None:
         api_base=_setting(platform, "API_BASE", adapter.default_api_base),
         auth_base=_setting(platform, "AUTH_BASE", adapter.default_auth_base),
         user_agent=agent,
-        extra=dict(extra),
+        extra=dict(extra) | ({"scopes": scopes.replace(",", " ").split()} if (scopes := _setting(platform, "SCOPES"))
+                             else {}),
     )

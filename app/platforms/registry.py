@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from app.platforms import facebook, instagram, telegram, threads, tiktok, youtube
+from app.platforms import facebook, instagram, linkedin, reddit, telegram, threads, tiktok, youtube
 from app.platforms.base import PlatformAdapter
 
 _MODULES: tuple = (
     facebook,
     instagram,
+    linkedin,
+    reddit,
     threads,
     tiktok,
     youtube,

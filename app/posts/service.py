@@ -1,10 +1,13 @@
 """Scheduled LinkedIn posts: only a post still `scheduled` can be changed or cancelled."""
 
+from sqlalchemy import func
+
 from app.actions.service import cancel_actions
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Action, Post
 from app.models.types import utcnow
+from app.paging import Page, page_newest_first
 from app.posts.hooks import post_ended
 from app.scoping import get_for_team, team_select
 
@@ -15,6 +18,21 @@ def list_posts(team_id) -> list[Post]:
     return list(db.session.scalars(
         team_select(Post, team_id).order_by(Post.created_at.desc(), Post.id.desc()).limit(LIST_LIMIT)
     ))
+
+
+def shown_at():
+    """When a post is shown: when it was published, else when it is scheduled, else when it was created."""
+    return func.coalesce(Post.published_at, Post.scheduled_for, Post.created_at)
+
+
+def posts_page(team_id, before=None, after=None, size: int = 50) -> Page:
+    """A page of the team's posts by `shown_at`, latest first: the `size` just before post `before`, just after
+    post `after`, or the latest."""
+    moment = shown_at()
+    anchor_id = after or before
+    anchor = None if anchor_id is None else db.session.execute(
+        team_select(Post, team_id, moment, Post.id).where(Post.id == anchor_id)).first()
+    return page_newest_first(team_select(Post, team_id), (moment, Post.id), anchor, after is not None, size)
 
 
 def get_post(team_id, post_id) -> Post:

@@ -11,10 +11,9 @@ from app.campaigns import service
 from app.caps.policy import LOW_ACCEPTANCE_RATE
 from app.caps.usage import acceptance_rate
 from app.errors import ApiError
-from app.extensions import db
 from app.leads import csv_io
-from app.leads.service import leads_of_campaign_query
-from app.models import LEAD_STATUSES, Lead
+from app.leads.service import campaign_leads_page
+from app.models import LEAD_STATUSES
 from app.web import charts, forms
 from app.web.pages import current_user, run, web_blueprint
 
@@ -39,19 +38,13 @@ def list_campaigns():
                            funnels={campaign.id: funnel(campaign.lead_counts) for campaign in campaigns})
 
 
-def _leads(campaign_id, status, offset):
-    statement = leads_of_campaign_query(_team(), campaign_id, status)
-    return db.session.scalars(statement.order_by(Lead.created_at.desc(), Lead.id.desc())
-                              .offset(offset).limit(LEADS_PAGE + 1)).all()
-
-
 @blueprint.get("/campaigns/<campaign_id>")
 def detail(campaign_id):
     campaign = service.get_campaign(_team(), campaign_id)
     now = clock.now()
-    query = forms.parse(forms.LeadFilterForm(), {key: request.args.get(key) for key in ("status", "offset")})
+    query = forms.parse(forms.LeadFilterForm(), {key: request.args.get(key) for key in ("status", "before", "after")})
     status = query["status"] if query["status"] in LEAD_STATUSES else None
-    leads = _leads(campaign.id, status, query["offset"])
+    page = campaign_leads_page(_team(), campaign.id, status, query["before"], query["after"], LEADS_PAGE)
     activity = actions_per_day(campaign, now)
     stages = funnel(campaign.lead_counts)
     templates = campaign.templates or {}
@@ -59,8 +52,7 @@ def detail(campaign_id):
         "web/campaign.html", user=current_user(), campaign=campaign, throttled=_throttled(campaign.id, now),
         funnel=stages, funnel_chart=charts.funnel_bars(stages["stages"]),
         activity=activity, activity_chart=charts.daily_lines(activity["daily"], activity["caps"]),
-        leads=leads[:LEADS_PAGE], more=len(leads) > LEADS_PAGE, status=status, offset=query["offset"],
-        page_size=LEADS_PAGE, statuses=LEAD_STATUSES, templates=templates,
+        lead_page=page, status=status, statuses=LEAD_STATUSES, templates=templates,
         preview=_preview(campaign.id, templates))
 
 

@@ -94,9 +94,22 @@ class TemplatesForm(FormSchema):
     message = fields.String(validate=validate.Length(max=20000), load_default=None)
 
 
-class LeadFilterForm(FormSchema):
+class PageForm(FormSchema):
+    """Which page of a list shown newest first (keyset: before or after one of its rows)."""
+
+    before = fields.UUID(load_default=None)
+    after = fields.UUID(load_default=None)
+
+
+class LeadFilterForm(PageForm):
     status = fields.String(validate=validate.Length(max=20), load_default=None)
-    offset = fields.Integer(validate=validate.Range(0, 1_000_000), load_default=0)
+
+
+class PostsPageForm(PageForm):
+    """Which page of posts (before, after) and which of comments."""
+
+    comments_before = fields.UUID(load_default=None)
+    comments_after = fields.UUID(load_default=None)
 
 
 class PostForm(FormSchema):

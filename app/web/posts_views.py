@@ -1,8 +1,9 @@
-"""Posts and comments: scheduled and published posts by day, create and cancel; comments to approve."""
+"""Posts and comments: scheduled and published posts by day, create and cancel; comments to approve. Both lists
+come 50 at a time (a person reads a day or a screenful at once), with links to the next and previous pages."""
 
 from itertools import groupby
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
 from app.comments import service as comments
 from app.posts import service as posts
@@ -11,6 +12,7 @@ from app.web import forms
 from app.web.pages import current_user, run, web_blueprint
 
 blueprint = web_blueprint("web_posts", url_prefix="/posts")
+PAGE_SIZE = 50
 
 
 def _day(post):
@@ -21,10 +23,12 @@ def _day(post):
 @blueprint.get("")
 def list_posts():
     team_id = current_user().team_id
-    ordered = sorted(posts.list_posts(team_id), key=lambda post: (_day(post), str(post.id)), reverse=True)
-    days = [(day, list(items)) for day, items in groupby(ordered, key=_day)]
-    return render_template("web/posts.html", user=current_user(), days=days,
-                           comments=comments.list_comments(team_id))
+    query = forms.parse(forms.PostsPageForm(), {key: request.args.get(key) for key in forms.PostsPageForm().fields})
+    post_page = posts.posts_page(team_id, query["before"], query["after"], PAGE_SIZE)
+    days = [(day, list(items)) for day, items in groupby(post_page.rows, key=_day)]
+    return render_template("web/posts.html", user=current_user(), days=days, post_page=post_page,
+                           comment_page=comments.comments_page(team_id, query["comments_before"],
+                                                               query["comments_after"], PAGE_SIZE))
 
 
 @blueprint.post("")

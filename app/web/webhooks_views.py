@@ -1,7 +1,7 @@
 """Webhooks: register (secret shown once), events incl. `*`, edit, deactivate/reactivate, test, rotate the secret,
 and the delivery log with redeliver. Every action is a call of app.webhooks.service, as in the REST API."""
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
 from app.web import forms
 from app.web.pages import current_user, run, web_blueprint
@@ -9,6 +9,7 @@ from app.webhooks import service
 from app.webhooks.outbox import ALL_EVENTS, EVENT_NAMES
 
 blueprint = web_blueprint("web_webhooks", url_prefix="/webhooks")
+LOG_PAGE = 50  # deliveries a page of the log shows
 
 
 def _team():
@@ -20,10 +21,10 @@ def _list(**shown):
                            event_names=EVENT_NAMES, all_events=ALL_EVENTS, **shown)
 
 
-def _detail(webhook_id, **shown):
+def _detail(webhook_id, before=None, after=None, **shown):
     endpoint = service.get_endpoint(_team(), webhook_id)
     return render_template("web/webhook.html", user=current_user(), webhook=endpoint,
-                           deliveries=service.list_deliveries(_team(), webhook_id, limit=100),
+                           log=service.delivery_log_page(_team(), endpoint.id, before, after, LOG_PAGE),
                            event_names=EVENT_NAMES, all_events=ALL_EVENTS, **shown)
 
 
@@ -43,7 +44,8 @@ def create():
 
 @blueprint.get("/<webhook_id>")
 def detail(webhook_id):
-    return _detail(webhook_id)
+    query = forms.parse(forms.PageForm(), {key: request.args.get(key) for key in ("before", "after")})
+    return _detail(webhook_id, query["before"], query["after"])
 
 
 @blueprint.post("/<webhook_id>")

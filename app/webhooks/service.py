@@ -13,6 +13,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from app.models.webhooks import SOCIALSCALR
+from app.paging import Page, page_newest_first
 from app.scoping import get_for_team, team_select
 from app.webhooks.addresses import UnsafeUrl, resolve
 from app.webhooks.claims import EndpointState
@@ -165,6 +166,27 @@ def list_deliveries(team_id: uuid.UUID, endpoint_id, status: str | None = None, 
     for delivery, event_name in rows:
         delivery.event_name = event_name
     return [delivery for delivery, _ in rows]
+
+
+def delivery_log_page(team_id: uuid.UUID, endpoint_id, before=None, after=None, size: int = 50) -> Page:
+    """A page of the endpoint's delivery log, most recent first (each delivery with its event name): the `size`
+    just older than delivery `before`, just newer than delivery `after`, or the most recent."""
+    endpoint = get_endpoint(team_id, endpoint_id)
+    anchor_id = after or before
+    anchor = None if anchor_id is None else db.session.execute(
+        team_select(WebhookDelivery, team_id, WebhookDelivery.created_at, WebhookDelivery.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.id == anchor_id)).first()
+    statement = (
+        team_select(WebhookDelivery, team_id, WebhookDelivery, WebhookEvent.name)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+    )
+    page = page_newest_first(statement, (WebhookDelivery.created_at, WebhookDelivery.id), anchor,
+                             after is not None, size)
+    for delivery, event_name in page.rows:
+        delivery.event_name = event_name
+    page.rows = [delivery for delivery, _ in page.rows]
+    return page
 
 
 def redeliver(team_id: uuid.UUID, endpoint_id, delivery_id) -> WebhookDelivery:

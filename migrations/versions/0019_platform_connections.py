@@ -1,8 +1,8 @@
 """platform connections: accounts keep the platform's id and encrypted tokens, connect tokens the OAuth state and
 PKCE verifier, targets the never-twice checkpoint, attempts and the worker's lease
 
-Revision ID: 0017_platform_connections
-Revises: 0016_lead_counts
+Revision ID: 0019_platform_connections
+Revises: 0018_web_page_reads
 
 Tokens are stored encrypted (app/socialdock/vault.py, Fernet); only their expiry is plain, to find the accounts
 to refresh ahead of time.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import app.models.types
 
 
-revision = '0017_platform_connections'
-down_revision = '0016_lead_counts'
+revision = '0019_platform_connections'
+down_revision = '0018_web_page_reads'
 branch_labels = None
 depends_on = None
 
