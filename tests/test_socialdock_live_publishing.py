@@ -25,6 +25,7 @@ from app.queueing import ENGINE_QUEUE, redis_connection
 from app.socialdock import live, vault
 from app.socialdock.ids import parse_id
 from tests.fakes.base import lose_answer, status
+from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.meta_threads import FakeThreads
 from tests.fakes.oauth_demo import DemoAdapter, FakeOAuthPlatform
 from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
@@ -395,3 +396,31 @@ def test_a_rotated_refresh_token_is_stored_and_the_next_refresh_uses_it(pg_app, 
         assert fake.refresh_tokens[stored.refresh_token] == "ok"  # the newest, not a spent one
     assert client.get(f"{PREFIX}/accounts/status", headers=auth(key)).get_json()["data"]["accounts"][0][
         "status"] == "active"
+
+
+def test_linkedin_connected_with_its_own_oauth_publishes_through_its_rest_api(pg_app, clock):
+    """The real LinkedIn adapter (landed from lireddit14) against its fake, through our connect pages (the member
+    and the organizations it administers are offered) and the live publisher."""
+    client = pg_app.test_client()
+    _, key = workspace()
+    with FakeLinkedIn() as fake:
+        configure_platform(pg_app, "linkedin", fake)
+        connect_url = client.post(f"{PREFIX}/accounts/connect", headers=auth(key), json={
+            "platform": "linkedin", "redirect_url": "https://app.example.com/cb"}).get_json()["data"]["connect_url"]
+        page = client.get(connect_url.replace("http://localhost", "")).get_data(as_text=True)
+        start = page.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        consent = client.get(start)
+        back = requests.get(consent.headers["Location"], allow_redirects=False, timeout=10).headers["Location"]
+        choices = client.get(back.replace("http://localhost", ""))
+        assert choices.status_code == 200 and fake.member_urn in choices.get_data(as_text=True)
+        pick = choices.get_data(as_text=True).split('name="pick" value="', 1)[1].split('"', 1)[0]
+        done = client.post("/socialdock/oauth/linkedin/choose", data={"pick": pick,
+                                                                       "platform_account_id": fake.member_urn})
+        assert done.status_code == 303, done.get_data(as_text=True)
+        account_id = parse_qs(urlsplit(done.headers["Location"]).query)["account_id"][0]
+        post_id = _post(client, key, account_id, platform="linkedin", text="Hello from the REST API")
+        run_live(pg_app)
+        (sent,) = fake.published()
+        assert sent["text"] == "Hello from the REST API"
+        target = _target(client, key, post_id)
+        assert target["status"] == "published" and target["platform_post_id"] == sent["id"]
