@@ -8,11 +8,14 @@ token and connect code), run the live publisher and the metrics job.
         ... POST /posts ...; run_live(app)                 # the periodic job's work, in this process
 
 For the 8-platform end-to-end test: configure each platform with its fake, connect each with `connect_oauth`
-(`connect_telegram` for Telegram), create one post with eight targets, `run_live(app)` until no target is open.
+(`connect_telegram` for Telegram), create one post with eight targets, `run_live(app)` (advancing the clock a
+second or two between runs: Telegram's one message a second) until it takes nothing.
+tests/test_socialdock_live_platforms.py does this for the five text-capable platforms.
 """
 
 from __future__ import annotations
 
+import html
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -50,6 +53,10 @@ def oauth_callback_url(client, connect_url: str) -> str:
     """Open the connect URL, follow our redirect to the platform's consent page (the fake approves at once) and
     return where the platform sends the person back (our callback, with code and state)."""
     opened = client.get(_path(connect_url))
+    if opened.status_code == 200 and "/socialdock/oauth/start?" in opened.get_data(as_text=True):
+        # LinkedIn's connect page: the extension's accounts, or "sign in with LinkedIn" (its REST API)
+        start = opened.get_data(as_text=True).split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+        opened = client.get(start)
     assert opened.status_code == 302, opened.get_data(as_text=True)
     consent = requests.get(opened.headers["Location"], allow_redirects=False, timeout=10)
     assert consent.status_code in (302, 303), consent.text
@@ -57,11 +64,14 @@ def oauth_callback_url(client, connect_url: str) -> str:
 
 
 def connect_oauth(client, key: str, platform: str, choose: str | None = None) -> str:
-    """An account connected through the real endpoints; `choose` picks an identity when the login has several."""
+    """An account connected through the real endpoints (LinkedIn: by its "sign in with LinkedIn" link); `choose`
+    picks an identity (its platform account id) when the login has several, else the first offered."""
     back = client.get(_path(oauth_callback_url(client, start_connect(client, key, platform))))
-    if back.status_code == 200 and choose is not None:
+    if back.status_code == 200 and 'name="pick"' in back.get_data(as_text=True):
         page = back.get_data(as_text=True)
         pick = page.split('name="pick" value="', 1)[1].split('"', 1)[0]
+        if choose is None:  # the first the platform listed (LinkedIn: the member; Facebook: the first page)
+            choose = html.unescape(page.split('name="platform_account_id" value="', 1)[1].split('"', 1)[0])
         back = client.post(f"/socialdock/oauth/{platform}/choose", data={"pick": pick, "platform_account_id": choose})
     assert back.status_code == 303, back.get_data(as_text=True)
     return account_from_redirect(back.headers["Location"])
