@@ -1,16 +1,25 @@
-"""One text post to every text-capable platform at once (Facebook, Threads, LinkedIn, Reddit, Telegram), each
-connected through our endpoints with its real adapter against its fake; each target published once, with its
-platform id, and one post_published per target."""
+"""One post to many platforms at once, each connected through our endpoints with its real adapter against its fake:
+a text post to Facebook, Threads, LinkedIn, Reddit and Telegram; a video post to Facebook, Instagram, LinkedIn,
+TikTok, Telegram and YouTube (media from our store, uploaded or pulled from our public URL). Each target published
+once with its platform id, one post_published per target. (All eight in one post is not possible under the page's
+Platform Notes: Threads and Reddit take no video, TikTok and YouTube need one.)"""
 
 import json
+import threading
+
+from werkzeug.serving import make_server
 
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.meta_facebook import FakeFacebook
+from tests.fakes.meta_instagram import FakeInstagram
 from tests.fakes.meta_threads import FakeThreads
 from tests.fakes.reddit import FakeReddit
 from tests.fakes.telegram import BOT_TOKEN, FakeTelegram
-from tests.socialdock_helpers import PREFIX, auth, workspace
-from tests.socialdock_live_helpers import configure_platform, connect_oauth, connect_telegram, run_live
+from tests.fakes.tiktok import FakeTikTok
+from tests.fakes.youtube import FakeYouTube
+from tests.meta_helpers import mp4
+from tests.socialdock_helpers import PREFIX, MediaServer, auth, workspace
+from tests.socialdock_live_helpers import configure_platform, connect_oauth, connect_telegram, run_live, store_media
 from tests.test_socialdock_live_publishing import _clock, _receiver  # noqa: F401  (fixtures)
 from tests.test_webhook_helpers import run_worker
 
@@ -59,3 +68,63 @@ def test_one_text_post_reaches_five_platforms_once_each(pg_app, clock, receiver)
     finally:
         for fake in fakes.values():
             fake.stop()
+
+
+def test_one_video_post_reaches_six_platforms_once_each(pg_app, clock, receiver, tmp_path):
+    """Facebook, Instagram, LinkedIn, TikTok, Telegram and YouTube take a video (Threads and Reddit do not, by the
+    page's Platform Notes): the file comes from our media store, uploaded or pulled from our public URL."""
+    server = make_server("127.0.0.1", 0, pg_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    media_server = MediaServer()
+    pg_app.config.update(SOCIALDOCK_PUBLIC_BASE_URL=f"http://127.0.0.1:{server.server_port}",
+                         SOCIALDOCK_MEDIA_DIR=str(tmp_path), SOCIALDOCK_MEDIA_TRUSTED_ORIGINS=[media_server.origin])
+    client = pg_app.test_client()
+    _, key = workspace()
+    fakes = {"facebook": FakeFacebook(), "instagram": FakeInstagram(), "linkedin": FakeLinkedIn(),
+             "tiktok": FakeTikTok(), "telegram": FakeTelegram(), "youtube": FakeYouTube()}
+    extra = {"poll_interval": 0, "poll_attempts": 5, "chunk_size": 64 * 1024, "video_poll_seconds": 0,
+             "status_polls": 3}
+    fakes["tiktok"].min_chunk = 64 * 1024  # a 300 KB video spans several chunks
+    for fake in fakes.values():
+        fake.start()
+    try:
+        fakes["telegram"].add_chat(CHAT)
+        accounts = {}
+        for platform, fake in fakes.items():
+            if platform == "telegram":
+                configure_platform(pg_app, platform, fake, client_id="", client_secret="")
+                accounts[platform] = connect_telegram(client, key, fake, CHAT, BOT_TOKEN)
+            else:
+                configure_platform(pg_app, platform, fake, extra=extra)
+                accounts[platform] = connect_oauth(client, key, platform)
+        assert client.post(f"{PREFIX}/webhooks", headers=auth(key), json={
+            "url": receiver.url("/video"), "events": ["post_published", "post_failed"]}).status_code == 200
+        video = mp4(tmp_path / "clip.mp4")
+        with open(video, "rb") as handle:
+            url = store_media(client, key, media_server, handle.read(), "clip.mp4")
+        metadata = {"tiktok": {"privacy_level": "SELF_ONLY"}, "youtube": {"privacy": "unlisted"}}
+        answer = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+            "text": "Launch video", "title": "Launch video", "media_urls": [url],
+            "targets": [{"platform": platform, "account_id": account_id, "metadata": metadata.get(platform, {})}
+                        for platform, account_id in accounts.items()]})
+        assert answer.status_code == 200, answer.get_json()
+        post_id = answer.get_json()["data"]["post_id"]
+        for _run in range(10):
+            if not run_live(pg_app):
+                break
+            clock.advance(seconds=10)
+        post = client.get(f"{PREFIX}/posts/{post_id}", headers=auth(key)).get_json()["data"]
+        for target in post["targets"]:
+            assert target["status"] == "published", target
+            assert [item["id"] for item in fakes[target["platform"]].published()] == [target["platform_post_id"]]
+        assert post["status"] == "published"
+        run_worker(pg_app)
+        events = [json.loads(request["body"]) for request in receiver.received("/video")]
+        assert sorted((event["event"], event["data"]["target"]["platform"]) for event in events) == sorted(
+            ("post_published", platform) for platform in accounts)
+    finally:
+        for fake in fakes.values():
+            fake.stop()
+        media_server.close()
+        server.shutdown()
