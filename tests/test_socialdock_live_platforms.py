@@ -1,8 +1,9 @@
 """One post to many platforms at once, each connected through our endpoints with its real adapter against its fake:
 a text post to Facebook, Threads, LinkedIn, Reddit and Telegram; a video post to Facebook, Instagram, LinkedIn,
 TikTok, Telegram and YouTube (media from our store, uploaded or pulled from our public URL). Each target published
-once with its platform id, one post_published per target. (All eight in one post is not possible under the page's
-Platform Notes: Threads and Reddit take no video, TikTok and YouTube need one.)"""
+once with its platform id, one post_published per target. One post reaches all eight: the page's Platform Notes
+exclude each other (Threads and Reddit take no video, TikTok and YouTube need one), so the Threads and Reddit targets
+name their own media (`metadata.media_urls: []`, a text post there)."""
 
 import json
 import threading
@@ -70,9 +71,9 @@ def test_one_text_post_reaches_five_platforms_once_each(pg_app, clock, receiver)
             fake.stop()
 
 
-def test_one_video_post_reaches_six_platforms_once_each(pg_app, clock, receiver, tmp_path):
-    """Facebook, Instagram, LinkedIn, TikTok, Telegram and YouTube take a video (Threads and Reddit do not, by the
-    page's Platform Notes): the file comes from our media store, uploaded or pulled from our public URL."""
+def test_one_post_reaches_all_eight_platforms_once_each(pg_app, clock, receiver, tmp_path):
+    """One post, eight targets: the video goes to Facebook, Instagram, LinkedIn, TikTok, Telegram and YouTube (from our
+    media store, uploaded or pulled from our public URL); Threads and Reddit, which take no video, get the text."""
     server = make_server("127.0.0.1", 0, pg_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -82,7 +83,8 @@ def test_one_video_post_reaches_six_platforms_once_each(pg_app, clock, receiver,
     client = pg_app.test_client()
     _, key = workspace()
     fakes = {"facebook": FakeFacebook(), "instagram": FakeInstagram(), "linkedin": FakeLinkedIn(),
-             "tiktok": FakeTikTok(), "telegram": FakeTelegram(), "youtube": FakeYouTube()}
+             "tiktok": FakeTikTok(), "telegram": FakeTelegram(), "youtube": FakeYouTube(), "threads": FakeThreads(),
+             "reddit": FakeReddit()}
     extra = {"poll_interval": 0, "poll_attempts": 5, "chunk_size": 64 * 1024, "video_poll_seconds": 0,
              "status_polls": 3}
     fakes["tiktok"].min_chunk = 64 * 1024  # a 300 KB video spans several chunks
@@ -103,7 +105,13 @@ def test_one_video_post_reaches_six_platforms_once_each(pg_app, clock, receiver,
         video = mp4(tmp_path / "clip.mp4")
         with open(video, "rb") as handle:
             url = store_media(client, key, media_server, handle.read(), "clip.mp4")
-        metadata = {"tiktok": {"privacy_level": "SELF_ONLY"}, "youtube": {"privacy": "unlisted"}}
+        metadata = {"tiktok": {"privacy_level": "SELF_ONLY"}, "youtube": {"privacy": "unlisted"},
+                    "threads": {"media_urls": []}, "reddit": {"subreddit": "test", "media_urls": []}}
+        refused = client.post(f"{PREFIX}/posts", headers=auth(key), json={
+            "text": "Launch video", "title": "Launch video", "media_urls": [url],
+            "targets": [{"platform": "threads", "account_id": accounts["threads"]}]})
+        assert refused.status_code == 400
+        assert "targets[0] (threads).media_urls: threads does not take video" in refused.get_json()["error"]["details"]
         answer = client.post(f"{PREFIX}/posts", headers=auth(key), json={
             "text": "Launch video", "title": "Launch video", "media_urls": [url],
             "targets": [{"platform": platform, "account_id": account_id, "metadata": metadata.get(platform, {})}
@@ -115,10 +123,12 @@ def test_one_video_post_reaches_six_platforms_once_each(pg_app, clock, receiver,
                 break
             clock.advance(seconds=10)
         post = client.get(f"{PREFIX}/posts/{post_id}", headers=auth(key)).get_json()["data"]
+        assert sorted(target["platform"] for target in post["targets"]) == sorted(fakes)
         for target in post["targets"]:
             assert target["status"] == "published", target
             assert [item["id"] for item in fakes[target["platform"]].published()] == [target["platform_post_id"]]
         assert post["status"] == "published"
+        assert [item["text"] for item in fakes["threads"].published()] == ["Launch video"]
         run_worker(pg_app)
         events = [json.loads(request["body"]) for request in receiver.received("/video")]
         assert sorted((event["event"], event["data"]["target"]["platform"]) for event in events) == sorted(

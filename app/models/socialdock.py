@@ -143,6 +143,8 @@ class DockTarget(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The target's own media (`metadata.media_urls`, resolved like the post's); None: the post's media.
+    media: Mapped[list | None] = mapped_column(JSON)
     # Live publishing through a platform's API (app/socialdock/live.py): what the adapter saved before each request
     # that may create something (never twice), how many attempts, when the first began (posts older than that are
     # not ours; giving up is measured from it), and the lease a worker holds while it works (`due_at` is the next

@@ -35,7 +35,7 @@ def publish_due(now: datetime | None = None, limit: int = BATCH) -> int:
         publisher = publisher_for(post.mode, target.platform)
         if publisher is None or not hasattr(publisher, "publish"):
             continue
-        job = TargetJob(target.id, post.team_id, target.platform, post.text, post.title, list(post.media or []),
+        job = TargetJob(target.id, post.team_id, target.platform, post.text, post.title, targets.media_of(post, target),
                         dict(target.metadata_ or {}), post.scheduled_at)
         result = publisher.publish(job)
         targets.finish(target, now, published=result.published, platform_post_id=result.platform_post_id,

@@ -167,7 +167,7 @@ def _failed(target, error: PlatformError, now: datetime) -> str | None:
 
 
 def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, app, owner: str) -> PublishContext:
-    media = live_context.media_items(post.team_id, list(post.media or []))
+    media = live_context.media_items(post.team_id, targets.media_of(post, target))
     request = live_context.publish_request(post.text, post.title, media, dict(target.metadata_ or {}),
                                            target.id.hex)
     target_id = target.id

@@ -39,8 +39,23 @@ def _media(caller: DockCaller, urls: list[str]) -> list[dict]:
     return found
 
 
+MAX_MEDIA = 20
+
+
+def _target_media(caller: DockCaller, index: int, metadata: dict) -> list[dict] | None:
+    """`targets[i].metadata.media_urls`: this target's own media instead of the post's (None: the post's)."""
+    if "media_urls" not in metadata:
+        return None
+    urls = metadata["media_urls"]
+    if not isinstance(urls, list) or len(urls) > MAX_MEDIA or not all(
+            isinstance(url, str) and 0 < len(url) <= 2000 for url in urls):
+        raise bad_request(f"targets[{index}].metadata.media_urls: a list of at most {MAX_MEDIA} URLs "
+                          "(an empty list publishes this target without media)")
+    return _media(caller, urls)
+
+
 def _job(post: DockPost, target: DockTarget) -> TargetJob:
-    return TargetJob(target.id, post.team_id, target.platform, post.text, post.title, list(post.media or []),
+    return TargetJob(target.id, post.team_id, target.platform, post.text, post.title, targets.media_of(post, target),
                      dict(target.metadata_ or {}), post.scheduled_at)
 
 
@@ -62,24 +77,26 @@ def create_post(caller: DockCaller, data: dict) -> tuple[DockPost, list[DockTarg
         seen.add(account.id)
         if caller.mode == "live" and account.platform_account_id and target["platform"] == "telegram":
             target["metadata"].setdefault("chat_id", account.platform_account_id)  # the account is the chat
-        check_target(index, target["platform"], data["text"], data.get("title"), media, target["metadata"])
-        if caller.mode == "live" and account.linkedin_account_id is not None and media:
+        own = _target_media(caller, index, target["metadata"])
+        chosen_media = media if own is None else own
+        check_target(index, target["platform"], data["text"], data.get("title"), chosen_media, target["metadata"])
+        if caller.mode == "live" and account.linkedin_account_id is not None and chosen_media:
             raise bad_request(f"targets[{index}] (linkedin).media_urls: the extension publishes text posts only "
                               "for now; send the post without media_urls")
         publisher = publisher_for(caller.mode, target["platform"])
         if publisher is None:
             raise bad_request(f"targets[{index}].platform: {target['platform']} cannot publish with a live key yet")
         if hasattr(publisher, "check"):  # the platform's own rules (the live API publishers)
-            publisher.check(index, account, data["text"], data.get("title"), media, target["metadata"])
-        chosen.append((account, target))
+            publisher.check(index, account, data["text"], data.get("title"), chosen_media, target["metadata"])
+        chosen.append((account, target, own))
     post = DockPost(team_id=caller.team_id, mode=caller.mode, text=data["text"], title=data.get("title"),
                     tags=data["tags"], media=media, scheduled_at=publish_at, status="scheduled")
     db.session.add(post)
     db.session.flush()
     rows = []
-    for account, target in chosen:
+    for account, target, own in chosen:
         row = DockTarget(team_id=caller.team_id, post_id=post.id, account_id=account.id, platform=target["platform"],
-                         metadata_=target["metadata"], status="scheduled", metrics={})
+                         metadata_=target["metadata"], media=own, status="scheduled", metrics={})
         db.session.add(row)
         db.session.flush()
         publisher_for(caller.mode, row.platform).schedule(_job(post, row), account, row)
@@ -132,11 +149,12 @@ def update_post(caller: DockCaller, post_id, changes: dict) -> DockPost:
         if field in changes:
             setattr(post, field, changes[field])
     for index, row in enumerate(rows):
-        check_target(index, row.platform, post.text, post.title, list(post.media or []), dict(row.metadata_ or {}))
+        media = targets.media_of(post, row)
+        check_target(index, row.platform, post.text, post.title, media, dict(row.metadata_ or {}))
         publisher = publisher_for(caller.mode, row.platform)
         account = db.session.get(DockAccount, row.account_id) if row.account_id else None
         if hasattr(publisher, "check") and account is not None:  # the platform's own rules, again
-            publisher.check(index, account, post.text, post.title, list(post.media or []), dict(row.metadata_ or {}))
+            publisher.check(index, account, post.text, post.title, media, dict(row.metadata_ or {}))
         try:
             publisher_for(caller.mode, row.platform).reschedule(_job(post, row), row)
         except ApiError as error:

@@ -31,6 +31,12 @@ def post_status(statuses: list[str]) -> str:
     return "published"
 
 
+def media_of(post: DockPost, target: DockTarget) -> list[dict]:
+    """What this target publishes: its own media when the request named some (`metadata.media_urls`), else the
+    post's (platforms differ: TikTok and YouTube need a video that Threads and Reddit do not take)."""
+    return list(target.media if target.media is not None else post.media or [])
+
+
 def targets_of(post: DockPost) -> list[DockTarget]:
     return list(db.session.scalars(
         select(DockTarget).where(DockTarget.team_id == post.team_id, DockTarget.post_id == post.id)
