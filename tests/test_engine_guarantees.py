@@ -16,7 +16,7 @@ from tests.test_engine import _leads, _settled, _tick
 from tests.test_engine_simulation import BurstWorker
 from tests.test_extension_support import Team
 from worker.context import bind_app
-from worker.engine_jobs import plan_account_job, run_planner
+from worker.engine_jobs import plan_account_job, qualify_job, run_planner
 
 
 def _patch_during_a_plan(app, team, body: dict) -> list:
@@ -110,19 +110,24 @@ def test_planning_fans_out_to_one_job_per_account(pg_app, redis_client):
     teams = [Team(pg_app, client, profile=f"https://www.linkedin.com/in/sender-{index}/") for index in range(3)]
     for index, team in enumerate(teams):
         _settled(team, gapMinutes={"min": 0, "max": 0})
-        _leads(team, 2, prefix=f"team{index}")
-    _qualify(teams[0])
+        _leads(team, 2, prefix=f"team{index}")  # new: the tick's qualify_job queues them
     queue = Queue("engine", connection=redis_client)
     queue.empty()
     first, second = run_planner(), run_planner()
     assert first["accounts"] == 3 and second["accounts"] == 0, "an account already queued was queued again"
-    assert sorted(job.args[0] for job in queue.jobs) == sorted(str(team.account_id) for team in teams)
-    assert all(job.func is plan_account_job for job in queue.jobs)
+    assert first["qualifying"] and not second["qualifying"], "the qualification was queued twice"
+    jobs = queue.jobs
+    assert jobs[0].func is qualify_job, "new leads are qualified before any account is planned"
+    assert sorted(job.args[0] for job in jobs[1:]) == sorted(str(team.account_id) for team in teams)
+    assert all(job.func is plan_account_job for job in jobs[1:])
     BurstWorker([queue], connection=redis_client).work(burst=True)
     db.session.expire_all()
     invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    # One worker runs the tick in order: the leads qualified by the tick's job are invited in the same tick.
     assert {action.account_id for action in invites} == {team.account_id for team in teams}
-    assert run_planner()["accounts"] == 3  # planned: each may be queued again
+    assert len(invites) == 6
+    again = run_planner()
+    assert again["accounts"] == 3 and again["qualifying"]  # done: each may be queued again
 
 
 def test_a_team_never_sees_another_teams_accounts_planned_for_it(app, client):

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, tuple_, update
@@ -55,7 +55,8 @@ def prepare_tick(now: datetime, report: TickReport | None = None) -> TickReport:
     report = report or TickReport()
     report.cancelled = withdraw_unusable_actions(now)
     db.session.commit()
-    report.queued, report.skipped = qualify_new_leads(now)
+    qualified = qualify_new_leads(now)
+    report.queued, report.skipped = qualified.queued, qualified.skipped
     db.session.commit()
     return report
 
@@ -90,14 +91,22 @@ def plan_account_safely(account_id, now: datetime, rng: random.Random) -> int | 
     return created
 
 
-def qualify_new_leads(now: datetime) -> tuple[int, int]:
+@dataclass
+class Qualified:
+    queued: int = 0
+    skipped: int = 0
+    # Teams with leads that now have a next step (queued, or connected through an earlier campaign).
+    team_ids: set = field(default_factory=set)
+
+
+def qualify_new_leads(now: datetime) -> Qualified:
     """new -> queued or skipped (targeting; one campaign of the team at a time per person).
 
     Leads are read as plain rows and written with one UPDATE per verdict: a tick may qualify
     thousands of freshly scraped leads, and row-by-row ORM writes cost seconds there.
     """
     if not try_transaction_lock("planner:qualify"):
-        return 0, 0
+        return Qualified()
     rows = db.session.execute(
         select(Lead.id, Lead.team_id, Lead.campaign_id, Lead.profile_url, Lead.title, Campaign.targeting)
         .join(Campaign, Campaign.id == Lead.campaign_id)
@@ -106,12 +115,12 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
         .limit(QUALIFY_BATCH)
     ).all()
     if not rows:
-        return 0, 0
+        return Qualified()
     people = sorted({(row.team_id, row.profile_url) for row in rows})
     busy, history = _profiles_in_progress(people), _earlier_contacts(people)
     listed = listed_pairs(people)
     by_verdict: dict[str | None, list] = defaultdict(list)
-    already_connected = []
+    already_connected, team_ids = [], set()
     for row in rows:
         reason = LISTED_REASON if (row.team_id, row.profile_url) in listed else None
         reason = reason or targeting_verdict(row.targeting, row.title)
@@ -123,6 +132,7 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
             reason = f"invited before by campaign {earlier.campaign_id} and never accepted: a person is invited once"
         if reason is None:
             busy[(row.team_id, row.profile_url)] = row.campaign_id
+            team_ids.add(row.team_id)
             if earlier is not None:  # connected through an earlier campaign: this one goes on to its messages
                 already_connected.append((row.id, earlier))
                 continue
@@ -146,7 +156,7 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
                 .execution_options(synchronize_session=False)
             )
     skipped = sum(len(ids) for reason, ids in by_verdict.items() if reason is not None)
-    return len(rows) - skipped, skipped
+    return Qualified(len(rows) - skipped, skipped, team_ids)
 
 
 def _earlier_contacts(people: list) -> dict:
