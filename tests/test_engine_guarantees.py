@@ -130,6 +130,33 @@ def test_planning_fans_out_to_one_job_per_account(pg_app, redis_client):
     assert again["accounts"] == 3 and again["qualifying"]  # done: each may be queued again
 
 
+def test_accounts_planned_while_the_qualification_ran_are_planned_again_in_the_same_tick(pg_app, redis_client):
+    """With two workers, one qualifies while the other plans accounts: those accounts found their new leads not
+    yet queued. The qualification queues them again once it is done, so the tick still invites every lead it
+    qualified (without that, they waited for the next tick); an account still waiting in the queue is not
+    queued twice."""
+    bind_app(pg_app)
+    client = pg_app.test_client()
+    teams = [Team(pg_app, client, profile=f"https://www.linkedin.com/in/sender-{index}/") for index in range(2)]
+    for index, team in enumerate(teams):
+        _settled(team, gapMinutes={"min": 0, "max": 0})
+        _leads(team, 2, prefix=f"team{index}")
+    queue = Queue("engine", connection=redis_client)
+    queue.empty()
+    assert run_planner()["accounts"] == 2
+    first_account = str(teams[0].account_id)
+    assert plan_account_job(first_account)["created"] == 0  # the other worker got here first: no lead queued yet
+    queue.remove([job for job in queue.jobs if job.args == (first_account,)][0])
+    assert qualify_job() == {"queued": 4, "skipped": 0, "accounts": 1}
+    waiting = [job.args[0] for job in queue.jobs if job.func is plan_account_job]
+    assert sorted(waiting) == sorted([first_account, str(teams[1].account_id)]), "queued twice, or not again"
+    BurstWorker([queue], connection=redis_client).work(burst=True)
+    db.session.expire_all()
+    invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    assert sorted(str(action.account_id) for action in invites) == sorted([first_account] * 2
+                                                                          + [str(teams[1].account_id)] * 2)
+
+
 def test_a_team_never_sees_another_teams_accounts_planned_for_it(app, client):
     team = Team(app, client)
     _, token = make_user()
