@@ -1,6 +1,7 @@
 """plan_account of the first N accounts of the kept planner bench database, with its statements counted and timed.
 
     .venv/bin/python bench/plan_account_profile.py [N] [-p]       # -p: cProfile, by cumulative time
+    SORT=tottime TOP=40 .venv/bin/python bench/plan_account_profile.py 100 -p  # another order, more lines
     ROOT=/path/to/another/checkout .venv/bin/python bench/plan_account_profile.py 40   # its code, same database
 
 Needs the database `bench/planner.py` builds (`--seed-only` builds it and stops). Starts from the seeded state
@@ -74,7 +75,8 @@ def main():
         for statement, seconds in spent.most_common(10):
             print(f"{seconds:.3f} s  {statement}")
         if profile:
-            pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", 30)))
+            order, lines = os.environ.get("SORT", "cumulative"), int(os.environ.get("TOP", 30))
+            pstats.Stats(profile).sort_stats(order).print_stats(lines)
         with db.engine.begin() as connection:
             bench.reset(connection)
         db.session.remove()
