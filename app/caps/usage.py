@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, literal, select, union_all
 
 from app.caps.pauses import invites_paused
-from app.caps.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, AccountPolicy
+from app.caps.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, PACED_ACTION_TYPES, AccountPolicy
 from app.common.fields import utc_iso
 from app.extensions import db
 from app.models import Action, Lead
@@ -56,21 +56,37 @@ def _window(policy: AccountPolicy, now: datetime) -> dict:
     return {"day_start": day_start, "day_end": day_end, "week_start": day_end - timedelta(days=7)}
 
 
+def _account_usage_statement():
+    """used_today_and_week's counts, and the due time of the account's latest paced action of today (the planner
+    spaces today's next actions after it), in one range read of the week's paced actions."""
+    day_start = Action.due_at >= bindparam("day_start", type_=Action.due_at.type)
+    before_tonight = Action.due_at < bindparam("day_end", type_=Action.due_at.type)
+    invite, message = Action.type == "invite", Action.type == "message"
+    return (select(func.count().filter(invite, day_start, before_tonight), func.count().filter(invite, before_tonight),
+                   func.count().filter(message, day_start, before_tonight), func.max(Action.due_at).filter(day_start))
+            .where(*_counted(Action.account_id == bindparam("account_id"), Action.type.in_(PACED_ACTION_TYPES),
+                             Action.due_at >= bindparam("week_start", type_=Action.due_at.type))))
+
+
 # Built once, values bound at execution: the planner runs these for every account every minute.
-_ACCOUNT_USAGE = (select(*_usage_columns(bindparam("day_start", type_=Action.due_at.type)))
-                  .where(*_week_of_invites_and_messages(Action.account_id == bindparam("account_id"))))
+_ACCOUNT_USAGE = _account_usage_statement()
 _CAMPAIGNS_USAGE = (select(Action.campaign_id, *_usage_columns(bindparam("day_start", type_=Action.due_at.type)))
                     .where(*_week_of_invites_and_messages(
                         Action.campaign_id.in_(bindparam("campaign_ids", expanding=True))))
                     .group_by(Action.campaign_id))
 
 
+def _account_usage(account_id, policy: AccountPolicy, now: datetime) -> tuple[dict, datetime | None]:
+    invites_today, invites_week, messages_today, last_paced_due = db.session.connection().execute(
+        _ACCOUNT_USAGE, {"account_id": account_id, **_window(policy, now)}).one()
+    used = {"invitesToday": invites_today, "invitesThisWeek": invites_week, "messagesToday": messages_today}
+    return used, last_paced_due
+
+
 def used_today_and_week(account_id, policy: AccountPolicy, now: datetime) -> dict:
     """Invites today and this week (7 days ending tonight) and messages today: one range read of the account's
-    invites and messages of the week."""
-    invites_today, invites_week, messages_today = db.session.connection().execute(
-        _ACCOUNT_USAGE, {"account_id": account_id, **_window(policy, now)}).one()
-    return {"invitesToday": invites_today, "invitesThisWeek": invites_week, "messagesToday": messages_today}
+    paced actions of the week."""
+    return _account_usage(account_id, policy, now)[0]
 
 
 def campaigns_used(campaign_ids, policy: AccountPolicy, now: datetime) -> dict:
@@ -88,7 +104,16 @@ def campaigns_used(campaign_ids, policy: AccountPolicy, now: datetime) -> dict:
 
 def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
     """What the account may still do today (used by the planner and the API)."""
-    used = used_today_and_week(account.id, policy, now)
+    return _capacity(account, policy, now, used_today_and_week(account.id, policy, now))
+
+
+def planning_capacity(account, policy: AccountPolicy, now: datetime) -> tuple[dict, datetime | None]:
+    """remaining_capacity, and when the account's latest paced action of today is due (None: none yet), in one read."""
+    used, last_paced_due = _account_usage(account.id, policy, now)
+    return _capacity(account, policy, now, used), last_paced_due
+
+
+def _capacity(account, policy: AccountPolicy, now: datetime, used: dict) -> dict:
     invites = max(0, min(policy.invites_per_day - used["invitesToday"],
                          policy.invites_per_week - used["invitesThisWeek"]))
     if invites_paused(account, now):
