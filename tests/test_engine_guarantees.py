@@ -73,6 +73,42 @@ def test_a_plan_in_flight_holds_its_campaigns_before_it_writes_anything(pg_app):
     assert order == ["plan committed", "patch answered 200"], order
 
 
+def test_a_second_plan_of_an_account_under_way_plans_nothing_and_does_not_wait(pg_app):
+    """The account's planning lock is tried in the same statement that locks its row: a second plan while one is
+    open answers 0 at once (it does not queue behind the first and plan again on top of it)."""
+    team = Team(pg_app, pg_app.test_client())
+    _settled(team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 3)
+    _qualify(team)
+    order, planned, second_done = [], threading.Event(), threading.Event()
+
+    def first():
+        with pg_app.app_context():
+            order.append(f"first planned {plan_account(team.account_id, team.clock(), random.Random(1))}")
+            planned.set()
+            second_done.wait(30)  # a bound, should the second plan wait after all (the order then shows it)
+            db.session.commit()
+            order.append("first committed")
+            db.session.remove()
+
+    def second():
+        planned.wait()
+        with pg_app.app_context():
+            order.append(f"second planned {plan_account(team.account_id, team.clock(), random.Random(2))}")
+            db.session.commit()
+            db.session.remove()
+        second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["first planned 3", "second planned 0", "first committed"], order
+    db.session.expire_all()
+    assert db.session.scalar(select(db.func.count()).select_from(Action).where(Action.type == "invite")) == 3
+
+
 def _qualify(team) -> None:
     """The leads are queued, and nothing is planned yet."""
     qualify_new_leads(team.clock())
