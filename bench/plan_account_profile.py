@@ -1,11 +1,13 @@
 """plan_account of the first N accounts of the kept planner bench database, with its statements counted and timed.
 
     .venv/bin/python bench/plan_account_profile.py [N] [-p]       # -p: cProfile, by cumulative time
+    SORT=tottime TOP=40 .venv/bin/python bench/plan_account_profile.py 100 -p  # another order, more lines
     ROOT=/path/to/another/checkout .venv/bin/python bench/plan_account_profile.py 40   # its code, same database
 
 Needs the database `bench/planner.py` builds (`--seed-only` builds it and stops). Starts from the seeded state
 (withdrawals and qualification first, not timed), commits after each account, resets the data at the end.
-Prints p50 and mean per account, statements per account, the actions planned, and the slowest statements.
+Prints p50 and mean per account, this process's CPU time per account (the Python side: less disturbed by other
+load than wall time), statements per account, the actions planned, and the slowest statements.
 """
 
 import collections
@@ -53,7 +55,7 @@ def main():
         bench.prepare_tick(bench.NOW)
         spent.clear()
         account_ids = db.session.scalars(sa.text("SELECT id FROM linkedin_accounts ORDER BY id")).all()[:count]
-        rng, times, per_account = random.Random(7), [], []
+        rng, times, per_account, cpu = random.Random(7), [], [], time.process_time()
         for account_id in account_ids:
             before, started = statements[0], time.perf_counter()
             if profile:
@@ -64,14 +66,17 @@ def main():
                 profile.disable()
             times.append(time.perf_counter() - started)
             per_account.append(statements[0] - before)
+        cpu = time.process_time() - cpu
         print(f"p50 {statistics.median(times) * 1000:.1f} ms, mean {statistics.mean(times) * 1000:.1f} ms, "
+              f"this process's CPU {cpu / len(times) * 1000:.1f} ms per account, "
               f"statements p50 {statistics.median(per_account)} max {max(per_account)}")
         print("planned", db.session.scalar(sa.text("SELECT count(*) FROM actions WHERE created_at >= :seeded"),
                                            {"seeded": bench.SEEDED_BEFORE}))
         for statement, seconds in spent.most_common(10):
             print(f"{seconds:.3f} s  {statement}")
         if profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            order, lines = os.environ.get("SORT", "cumulative"), int(os.environ.get("TOP", 30))
+            pstats.Stats(profile).sort_stats(order).print_stats(lines)
         with db.engine.begin() as connection:
             bench.reset(connection)
         db.session.remove()

@@ -12,7 +12,8 @@ failed or cancelled) spread over the two years before today.
 
 Measures, each from the same starting state (the due leads are restored and the planned actions deleted):
 - full pass with `--workers` workers: when `worker.engine_jobs.plan_account_job` exists, `run_planner` fans
-  the accounts out as one job each on the engine queue of `--redis-url` (flushed), drained by that many real
+  the accounts out as one job each on the engine queue of `--redis-url` (flushed; since `qualify_job` exists,
+  the qualification is a job on that queue too, and the pass includes it), drained by that many real
   RQ burst workers (`socialscalr worker --burst`'s engine worker: `worker.runner.group_worker`; before it
   existed, a forking `rq.Worker`); otherwise that many processes each
   run `app.engine.planner.run_tick` at once. Timed from the fan-out to the last worker's end.

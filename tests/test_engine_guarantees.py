@@ -16,7 +16,7 @@ from tests.test_engine import _leads, _settled, _tick
 from tests.test_engine_simulation import BurstWorker
 from tests.test_extension_support import Team
 from worker.context import bind_app
-from worker.engine_jobs import plan_account_job, run_planner
+from worker.engine_jobs import plan_account_job, qualify_job, run_planner
 
 
 def _patch_during_a_plan(app, team, body: dict) -> list:
@@ -73,6 +73,42 @@ def test_a_plan_in_flight_holds_its_campaigns_before_it_writes_anything(pg_app):
     assert order == ["plan committed", "patch answered 200"], order
 
 
+def test_a_second_plan_of_an_account_under_way_plans_nothing_and_does_not_wait(pg_app):
+    """The account's planning lock is tried in the same statement that locks its row: a second plan while one is
+    open answers 0 at once (it does not queue behind the first and plan again on top of it)."""
+    team = Team(pg_app, pg_app.test_client())
+    _settled(team, gapMinutes={"min": 0, "max": 0})
+    _leads(team, 3)
+    _qualify(team)
+    order, planned, second_done = [], threading.Event(), threading.Event()
+
+    def first():
+        with pg_app.app_context():
+            order.append(f"first planned {plan_account(team.account_id, team.clock(), random.Random(1))}")
+            planned.set()
+            second_done.wait(30)  # a bound, should the second plan wait after all (the order then shows it)
+            db.session.commit()
+            order.append("first committed")
+            db.session.remove()
+
+    def second():
+        planned.wait()
+        with pg_app.app_context():
+            order.append(f"second planned {plan_account(team.account_id, team.clock(), random.Random(2))}")
+            db.session.commit()
+            db.session.remove()
+        second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["first planned 3", "second planned 0", "first committed"], order
+    db.session.expire_all()
+    assert db.session.scalar(select(db.func.count()).select_from(Action).where(Action.type == "invite")) == 3
+
+
 def _qualify(team) -> None:
     """The leads are queued, and nothing is planned yet."""
     qualify_new_leads(team.clock())
@@ -110,19 +146,51 @@ def test_planning_fans_out_to_one_job_per_account(pg_app, redis_client):
     teams = [Team(pg_app, client, profile=f"https://www.linkedin.com/in/sender-{index}/") for index in range(3)]
     for index, team in enumerate(teams):
         _settled(team, gapMinutes={"min": 0, "max": 0})
-        _leads(team, 2, prefix=f"team{index}")
-    _qualify(teams[0])
+        _leads(team, 2, prefix=f"team{index}")  # new: the tick's qualify_job queues them
     queue = Queue("engine", connection=redis_client)
     queue.empty()
     first, second = run_planner(), run_planner()
     assert first["accounts"] == 3 and second["accounts"] == 0, "an account already queued was queued again"
-    assert sorted(job.args[0] for job in queue.jobs) == sorted(str(team.account_id) for team in teams)
-    assert all(job.func is plan_account_job for job in queue.jobs)
+    assert first["qualifying"] and not second["qualifying"], "the qualification was queued twice"
+    jobs = queue.jobs
+    assert jobs[0].func is qualify_job, "new leads are qualified before any account is planned"
+    assert sorted(job.args[0] for job in jobs[1:]) == sorted(str(team.account_id) for team in teams)
+    assert all(job.func is plan_account_job for job in jobs[1:])
     BurstWorker([queue], connection=redis_client).work(burst=True)
     db.session.expire_all()
     invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    # One worker runs the tick in order: the leads qualified by the tick's job are invited in the same tick.
     assert {action.account_id for action in invites} == {team.account_id for team in teams}
-    assert run_planner()["accounts"] == 3  # planned: each may be queued again
+    assert len(invites) == 6
+    again = run_planner()
+    assert again["accounts"] == 3 and again["qualifying"]  # done: each may be queued again
+
+
+def test_accounts_planned_while_the_qualification_ran_are_planned_again_in_the_same_tick(pg_app, redis_client):
+    """With two workers, one qualifies while the other plans accounts: those accounts found their new leads not
+    yet queued. The qualification queues them again once it is done, so the tick still invites every lead it
+    qualified (without that, they waited for the next tick); an account still waiting in the queue is not
+    queued twice."""
+    bind_app(pg_app)
+    client = pg_app.test_client()
+    teams = [Team(pg_app, client, profile=f"https://www.linkedin.com/in/sender-{index}/") for index in range(2)]
+    for index, team in enumerate(teams):
+        _settled(team, gapMinutes={"min": 0, "max": 0})
+        _leads(team, 2, prefix=f"team{index}")
+    queue = Queue("engine", connection=redis_client)
+    queue.empty()
+    assert run_planner()["accounts"] == 2
+    first_account = str(teams[0].account_id)
+    assert plan_account_job(first_account)["created"] == 0  # the other worker got here first: no lead queued yet
+    queue.remove([job for job in queue.jobs if job.args == (first_account,)][0])
+    assert qualify_job() == {"queued": 4, "skipped": 0, "accounts": 1}
+    waiting = [job.args[0] for job in queue.jobs if job.func is plan_account_job]
+    assert sorted(waiting) == sorted([first_account, str(teams[1].account_id)]), "queued twice, or not again"
+    BurstWorker([queue], connection=redis_client).work(burst=True)
+    db.session.expire_all()
+    invites = db.session.scalars(select(Action).where(Action.type == "invite")).all()
+    assert sorted(str(action.account_id) for action in invites) == sorted([first_account] * 2
+                                                                          + [str(teams[1].account_id)] * 2)
 
 
 def test_a_team_never_sees_another_teams_accounts_planned_for_it(app, client):

@@ -9,10 +9,10 @@ type, due_at).
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from app.caps.pauses import invites_paused
-from app.caps.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, AccountPolicy
+from app.caps.policy import ACCEPTANCE_SAMPLE, ACCEPTANCE_WINDOW, PACED_ACTION_TYPES, AccountPolicy
 from app.common.fields import utc_iso
 from app.extensions import db
 from app.models import Action, Lead
@@ -37,33 +37,65 @@ def count_actions(account_id, action_type: str, start: datetime, end: datetime, 
     return db.session.scalar(statement) or 0
 
 
-def _usage_columns(day_start: datetime):
+def _usage_columns(day_start):
     today = Action.due_at >= day_start
     return (func.count().filter(Action.type == "invite", today), func.count().filter(Action.type == "invite"),
             func.count().filter(Action.type == "message", today))
 
 
+def _week_of_invites_and_messages(subject):
+    """The rows an account's (or a campaign's) usage counts: its invites and messages of the week ending tonight."""
+    return _counted(subject, Action.type.in_(("invite", "message")),
+                    Action.due_at >= bindparam("week_start", type_=Action.due_at.type),
+                    Action.due_at < bindparam("day_end", type_=Action.due_at.type))
+
+
+def _window(policy: AccountPolicy, now: datetime) -> dict:
+    """The values of the usage statements: today (local) and the 7 local days ending tonight."""
+    day_start, day_end = policy.day_window(now)
+    return {"day_start": day_start, "day_end": day_end, "week_start": day_end - timedelta(days=7)}
+
+
+def _account_usage_statement():
+    """used_today_and_week's counts, and the due time of the account's latest paced action of today (the planner
+    spaces today's next actions after it), in one range read of the week's paced actions."""
+    day_start = Action.due_at >= bindparam("day_start", type_=Action.due_at.type)
+    before_tonight = Action.due_at < bindparam("day_end", type_=Action.due_at.type)
+    invite, message = Action.type == "invite", Action.type == "message"
+    return (select(func.count().filter(invite, day_start, before_tonight), func.count().filter(invite, before_tonight),
+                   func.count().filter(message, day_start, before_tonight), func.max(Action.due_at).filter(day_start))
+            .where(*_counted(Action.account_id == bindparam("account_id"), Action.type.in_(PACED_ACTION_TYPES),
+                             Action.due_at >= bindparam("week_start", type_=Action.due_at.type))))
+
+
+# Built once, values bound at execution: the planner runs these for every account every minute.
+_ACCOUNT_USAGE = _account_usage_statement()
+_CAMPAIGNS_USAGE = (select(Action.campaign_id, *_usage_columns(bindparam("day_start", type_=Action.due_at.type)))
+                    .where(*_week_of_invites_and_messages(
+                        Action.campaign_id.in_(bindparam("campaign_ids", expanding=True))))
+                    .group_by(Action.campaign_id))
+
+
+def _account_usage(account_id, policy: AccountPolicy, now: datetime) -> tuple[dict, datetime | None]:
+    invites_today, invites_week, messages_today, last_paced_due = db.session.connection().execute(
+        _ACCOUNT_USAGE, {"account_id": account_id, **_window(policy, now)}).one()
+    used = {"invitesToday": invites_today, "invitesThisWeek": invites_week, "messagesToday": messages_today}
+    return used, last_paced_due
+
+
 def used_today_and_week(account_id, policy: AccountPolicy, now: datetime) -> dict:
     """Invites today and this week (7 days ending tonight) and messages today: one range read of the account's
-    invites and messages of the week."""
-    day_start, day_end = policy.day_window(now)
-    invites_today, invites_week, messages_today = db.session.execute(
-        select(*_usage_columns(day_start)).where(*_counted(
-            Action.account_id == account_id, Action.type.in_(("invite", "message")),
-            Action.due_at >= day_end - timedelta(days=7), Action.due_at < day_end))).one()
-    return {"invitesToday": invites_today, "invitesThisWeek": invites_week, "messagesToday": messages_today}
+    paced actions of the week."""
+    return _account_usage(account_id, policy, now)[0]
 
 
 def campaigns_used(campaign_ids, policy: AccountPolicy, now: datetime) -> dict:
     """The same counts for each campaign (on whichever account), in one statement: campaign id -> counts."""
-    day_start, day_end = policy.day_window(now)
     used = {campaign_id: {"invitesToday": 0, "invitesThisWeek": 0, "messagesToday": 0} for campaign_id in campaign_ids}
     if not used:
         return used
-    for campaign_id, invites_today, invites_week, messages_today in db.session.execute(
-        select(Action.campaign_id, *_usage_columns(day_start)).where(*_counted(
-            Action.campaign_id.in_(list(used)), Action.type.in_(("invite", "message")),
-            Action.due_at >= day_end - timedelta(days=7), Action.due_at < day_end)).group_by(Action.campaign_id)
+    for campaign_id, invites_today, invites_week, messages_today in db.session.connection().execute(
+        _CAMPAIGNS_USAGE, {"campaign_ids": list(used), **_window(policy, now)}
     ):
         used[campaign_id] = {"invitesToday": invites_today, "invitesThisWeek": invites_week,
                              "messagesToday": messages_today}
@@ -72,7 +104,16 @@ def campaigns_used(campaign_ids, policy: AccountPolicy, now: datetime) -> dict:
 
 def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
     """What the account may still do today (used by the planner and the API)."""
-    used = used_today_and_week(account.id, policy, now)
+    return _capacity(account, policy, now, used_today_and_week(account.id, policy, now))
+
+
+def planning_capacity(account, policy: AccountPolicy, now: datetime) -> tuple[dict, datetime | None]:
+    """remaining_capacity, and when the account's latest paced action of today is due (None: none yet), in one read."""
+    used, last_paced_due = _account_usage(account.id, policy, now)
+    return _capacity(account, policy, now, used), last_paced_due
+
+
+def _capacity(account, policy: AccountPolicy, now: datetime, used: dict) -> dict:
     invites = max(0, min(policy.invites_per_day - used["invitesToday"],
                          policy.invites_per_week - used["invitesThisWeek"]))
     if invites_paused(account, now):
@@ -81,9 +122,9 @@ def remaining_capacity(account, policy: AccountPolicy, now: datetime) -> dict:
             "invitesThisWeek": max(0, policy.invites_per_week - used["invitesThisWeek"])}
 
 
-def _last_judged_invites(campaign_id, now: datetime):
+def _last_judged_invites(campaign_id, judged_before):
     return (select(Lead.connected_at)
-            .where(Lead.campaign_id == campaign_id, Lead.invited_at <= now - ACCEPTANCE_WINDOW)
+            .where(Lead.campaign_id == campaign_id, Lead.invited_at <= judged_before)
             .order_by(Lead.invited_at.desc())
             .limit(ACCEPTANCE_SAMPLE)
             .subquery())
@@ -99,21 +140,33 @@ def acceptance_rate(campaign_id, now: datetime) -> float | None:
     An invite is judged once it has waited ACCEPTANCE_WINDOW: most people answer within days, and counting
     this morning's invites as refused would throttle every healthy campaign.
     """
-    recent = _last_judged_invites(campaign_id, now)
+    recent = _last_judged_invites(campaign_id, now - ACCEPTANCE_WINDOW)
     return _rate(*db.session.execute(select(func.count(), func.count(recent.c.connected_at))).one())
+
+
+_ACCEPTANCE_STATEMENTS: dict = {}
+
+
+def _acceptance_statement(campaigns: int):
+    """acceptance_rates' statement for this many campaigns (built once per count; the values are bound)."""
+    if campaigns not in _ACCEPTANCE_STATEMENTS:
+        judged_before = bindparam("judged_before", type_=Lead.invited_at.type)
+        parts = []
+        for number in range(campaigns):
+            recent = _last_judged_invites(bindparam(f"campaign_{number}", type_=Lead.campaign_id.type), judged_before)
+            parts.append(select(literal(number), func.count(), func.count(recent.c.connected_at)))
+        _ACCEPTANCE_STATEMENTS[campaigns] = union_all(*parts) if len(parts) > 1 else parts[0]
+    return _ACCEPTANCE_STATEMENTS[campaigns]
 
 
 def acceptance_rates(campaign_ids, now: datetime) -> dict:
     """acceptance_rate of each campaign, in one statement (a range read of 50 index entries each)."""
-    parts = []
-    for number, campaign_id in enumerate(campaign_ids):
-        recent = _last_judged_invites(campaign_id, now)
-        parts.append(select(literal(number), func.count(), func.count(recent.c.connected_at)))
-    if not parts:
-        return {}
     ids = list(campaign_ids)
-    return {ids[number]: _rate(total, accepted)
-            for number, total, accepted in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0])}
+    if not ids:
+        return {}
+    values = {f"campaign_{number}": campaign_id for number, campaign_id in enumerate(ids)}
+    return {ids[number]: _rate(total, accepted) for number, total, accepted in db.session.connection().execute(
+        _acceptance_statement(len(ids)), {**values, "judged_before": now - ACCEPTANCE_WINDOW})}
 
 
 def remaining_today(account, policy: AccountPolicy, now: datetime) -> dict:

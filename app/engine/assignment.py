@@ -52,16 +52,17 @@ def active_campaigns_of_team(team_id, lock: bool = False) -> list:
     return list(db.session.scalars(statement).all())
 
 
-def accounts_with_work() -> list:
+def accounts_with_work(team_ids=None) -> list:
     """Accounts that may have something to plan: each team's default account (posts, comments), every account
     of a team with an active campaign (its campaigns' invites, or the follow-ups of the leads it invited) and every
-    account a post waiting to go out names."""
+    account a post waiting to go out names. `team_ids`: only these teams' accounts."""
     busy_teams = select(Campaign.team_id).where(Campaign.status == "active")
     posting = select(Post.account_id).where(Post.account_id.is_not(None),
                                             Post.status.in_(("scheduled", "publishing")))
-    return list(db.session.scalars(
-        select(LinkedInAccount.id).where(or_(LinkedInAccount.is_default.is_(True),
-                                             LinkedInAccount.team_id.in_(busy_teams),
-                                             LinkedInAccount.id.in_(posting)))
-        .order_by(LinkedInAccount.id)
-    ).all())
+    statement = (select(LinkedInAccount.id).where(or_(LinkedInAccount.is_default.is_(True),
+                                                      LinkedInAccount.team_id.in_(busy_teams),
+                                                      LinkedInAccount.id.in_(posting)))
+                 .order_by(LinkedInAccount.id))
+    if team_ids is not None:
+        statement = statement.where(LinkedInAccount.team_id.in_(list(team_ids)))
+    return list(db.session.scalars(statement).all())

@@ -5,7 +5,7 @@ records the action's new state (app/actions) and applies what it means for the l
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, exists, select, type_coerce, update
+from sqlalchemy import and_, bindparam, case, exists, select, update
 
 from app import metrics
 from app.actions import service as actions
@@ -108,17 +108,20 @@ def _one_statement(lease_update, may_pace: bool):
         joined = joined.outerjoin(lead, and_(lead.c.id == leased.c.lead_id, lead.c.team_id == leased.c.team_id))
         columns += [column.label(f"lead__{name}") for name, column in lead.c.items()]
         for subject, model, waiting, held in _HELD_SUBJECTS:
+            # Every leased post (comment) is read from the RETURNING of the UPDATE that marks it, which changes only
+            # the waiting ones: one read of each row, where a second join of the table to the other rows cost
+            # PostgreSQL more to plan than the whole statement took to run.
             table = model.__table__
+            waits = table.c.status == waiting
             marked = (update(table)
-                      .where(table.c.id.in_(select(leased.c[subject + "_id"])), table.c.status == waiting)
-                      .values(status=held, updated_at=bindparam("marked_at", type_=table.c.updated_at.type))
+                      .where(table.c.id.in_(select(leased.c[subject + "_id"])),
+                             table.c.team_id == bindparam("lease_team", type_=table.c.team_id.type))
+                      .values(status=case((waits, held), else_=table.c.status),
+                              updated_at=case((waits, bindparam("marked_at", type_=table.c.updated_at.type)),
+                                              else_=table.c.updated_at))
                       .returning(*table.c).cte(f"marked_{subject}"))
-            current = table.alias(subject)
-            joined = (joined.outerjoin(marked, marked.c.id == leased.c[subject + "_id"])
-                      .outerjoin(current, and_(current.c.id == leased.c[subject + "_id"],
-                                               current.c.team_id == leased.c.team_id)))
-            columns += [type_coerce(case((marked.c.id.is_not(None), marked.c[name]), else_=current.c[name]),
-                                    column.type).label(f"{subject}__{name}") for name, column in table.c.items()]
+            joined = joined.outerjoin(marked, marked.c.id == leased.c[subject + "_id"])
+            columns += [marked.c[name].label(f"{subject}__{name}") for name in table.c.keys()]
         statement = select(*columns).select_from(joined)
         if may_pace:
             statement = statement.add_cte(actions.held_paced_statement(leased).cte("held"))

@@ -2,7 +2,7 @@
 
 import zlib
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 
@@ -15,10 +15,23 @@ def try_transaction_lock(name: str) -> bool:
     """
     if db.engine.dialect.name != "postgresql":
         return True
-    key = zlib.crc32(name.encode())
-    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+    return bool(db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _key(name)}))
+
+
+def _key(name: str) -> int:
+    return zlib.crc32(name.encode())
 
 
 def lock_row(model, row_id):
     """SELECT ... FOR UPDATE on one row (a no-op clause on SQLite, whose writes are serialised)."""
     return db.session.scalar(select(model).where(model.id == row_id).with_for_update())
+
+
+def try_lock_row(model, row_id, name: str):
+    """lock_row, only while the transaction lock `name` is free (try_transaction_lock); None when another transaction
+    holds it, or the row does not exist. On PostgreSQL one round trip: the lock is tried in the row's WHERE (taken
+    again by the same transaction, it answers true)."""
+    if db.engine.dialect.name != "postgresql":
+        return lock_row(model, row_id)
+    return db.session.scalar(select(model).where(model.id == row_id, func.pg_try_advisory_xact_lock(_key(name)))
+                             .with_for_update())

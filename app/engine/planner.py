@@ -13,22 +13,22 @@ import logging
 import random
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 
 from app import clock, metrics
-from app.caps.policy import PACED_ACTION_TYPES, AccountPolicy, account_policy
-from app.caps.usage import COUNTED_ACTION_STATUSES, campaigns_used, remaining_capacity
+from app.caps.policy import AccountPolicy, account_policy
+from app.caps.usage import campaigns_used, planning_capacity
 from app.engine.assignment import accounts_with_work, active_campaigns_of_team, campaigns_invited_from
-from app.engine.locks import lock_row, try_transaction_lock
+from app.engine.locks import try_lock_row, try_transaction_lock
 from app.engine.publishing import plan_posts_and_comments
 from app.engine.sequence import ACTIVE_LEAD_STATUSES, schedule_next_step, targeting_verdict
 from app.engine.steps import PlannedBatch, plan_invites, plan_messages, plan_withdrawals
 from app.engine.withdrawals import withdraw_earlier_days, withdraw_unusable_actions
 from app.extensions import db
-from app.models import Action, Campaign, Lead, LinkedInAccount
+from app.models import Campaign, Lead, LinkedInAccount
 from app.suppression import LISTED_REASON, listed_pairs
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ def prepare_tick(now: datetime, report: TickReport | None = None) -> TickReport:
     report = report or TickReport()
     report.cancelled = withdraw_unusable_actions(now)
     db.session.commit()
-    report.queued, report.skipped = qualify_new_leads(now)
+    qualified = qualify_new_leads(now)
+    report.queued, report.skipped = qualified.queued, qualified.skipped
     db.session.commit()
     return report
 
@@ -90,14 +91,22 @@ def plan_account_safely(account_id, now: datetime, rng: random.Random) -> int | 
     return created
 
 
-def qualify_new_leads(now: datetime) -> tuple[int, int]:
+@dataclass
+class Qualified:
+    queued: int = 0
+    skipped: int = 0
+    # Teams with leads that now have a next step (queued, or connected through an earlier campaign).
+    team_ids: set = field(default_factory=set)
+
+
+def qualify_new_leads(now: datetime) -> Qualified:
     """new -> queued or skipped (targeting; one campaign of the team at a time per person).
 
     Leads are read as plain rows and written with one UPDATE per verdict: a tick may qualify
     thousands of freshly scraped leads, and row-by-row ORM writes cost seconds there.
     """
     if not try_transaction_lock("planner:qualify"):
-        return 0, 0
+        return Qualified()
     rows = db.session.execute(
         select(Lead.id, Lead.team_id, Lead.campaign_id, Lead.profile_url, Lead.title, Campaign.targeting)
         .join(Campaign, Campaign.id == Lead.campaign_id)
@@ -106,12 +115,12 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
         .limit(QUALIFY_BATCH)
     ).all()
     if not rows:
-        return 0, 0
+        return Qualified()
     people = sorted({(row.team_id, row.profile_url) for row in rows})
     busy, history = _profiles_in_progress(people), _earlier_contacts(people)
     listed = listed_pairs(people)
     by_verdict: dict[str | None, list] = defaultdict(list)
-    already_connected = []
+    already_connected, team_ids = [], set()
     for row in rows:
         reason = LISTED_REASON if (row.team_id, row.profile_url) in listed else None
         reason = reason or targeting_verdict(row.targeting, row.title)
@@ -123,6 +132,7 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
             reason = f"invited before by campaign {earlier.campaign_id} and never accepted: a person is invited once"
         if reason is None:
             busy[(row.team_id, row.profile_url)] = row.campaign_id
+            team_ids.add(row.team_id)
             if earlier is not None:  # connected through an earlier campaign: this one goes on to its messages
                 already_connected.append((row.id, earlier))
                 continue
@@ -146,7 +156,7 @@ def qualify_new_leads(now: datetime) -> tuple[int, int]:
                 .execution_options(synchronize_session=False)
             )
     skipped = sum(len(ids) for reason, ids in by_verdict.items() if reason is not None)
-    return len(rows) - skipped, skipped
+    return Qualified(len(rows) - skipped, skipped, team_ids)
 
 
 def _earlier_contacts(people: list) -> dict:
@@ -202,29 +212,18 @@ class Timeline:
 def plan_account(account_id, now: datetime, rng: random.Random) -> int:
     """Plan one account (the caller commits): withdrawals of stale invites, messages and invites within its caps,
     the posts that name it and, for the team's default account, the other posts and the comments."""
-    if not try_transaction_lock(f"planner:account:{account_id}"):
-        return 0
-    account = lock_row(LinkedInAccount, account_id)
-    if account is None:
+    account = try_lock_row(LinkedInAccount, account_id, f"planner:account:{account_id}")
+    if account is None:  # another plan of this account is under way (or the account is gone)
         return 0
     policy = account_policy(account, now)
     campaigns = active_campaigns_of_team(account.team_id, lock=True)
-    day_start = policy.day_window(now)[0]
-    withdraw_earlier_days(account.id, day_start, now)
-    # The timeline spaces today's actions only: a range read of today's rows, not the account's history.
-    last_due = db.session.scalar(
-        select(func.max(Action.due_at)).where(
-            Action.account_id == account.id,
-            Action.type.in_(PACED_ACTION_TYPES),
-            Action.due_at >= day_start,
-            Action.status.in_(COUNTED_ACTION_STATUSES),
-        )
-    )
-    timeline = Timeline(policy, last_due, now, rng)
+    withdraw_earlier_days(account.id, policy.day_window(now)[0], now)
     created = 0
     if campaigns:
         inviting = campaigns_invited_from(account, campaigns)
-        capacity = remaining_capacity(account, policy, now)
+        # The timeline spaces today's actions after the latest one planned today, read with the caps' usage.
+        capacity, last_due = planning_capacity(account, policy, now)
+        timeline = Timeline(policy, last_due, now, rng)
         used = campaigns_used([campaign.id for campaign in campaigns], policy, now)
         batch = PlannedBatch(account.id, now)
         plan_withdrawals(batch, account, campaigns, inviting, policy, now)

@@ -6,7 +6,7 @@ acted for yet (moved to `connected` by hand, say) is worked by the account its c
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, union_all, update
+from sqlalchemy import Integer, and_, bindparam, or_, select, union_all, update
 
 from app.actions.service import create_actions
 from app.caps.policy import AccountPolicy, campaign_cap, campaign_daily_invites
@@ -20,12 +20,21 @@ from app.templating import lead_values, render
 WITHDRAW_BATCH = 200
 
 
-def _worked_by(account, campaign_ids, inviting_ids):
-    """Leads of these campaigns that this account works: the ones it invited, and those no account has yet whose
-    campaign it sends the invites of."""
-    mine = and_(Lead.account_id == account.id, Lead.campaign_id.in_(campaign_ids))
-    unassigned = and_(Lead.account_id.is_(None), Lead.campaign_id.in_(inviting_ids)) if inviting_ids else None
-    return or_(mine, unassigned) if unassigned is not None else mine
+def _worked_by(with_unassigned: bool):
+    """Leads of these campaigns (`campaign_ids`) that this account (`account_id`) works: the ones it invited, and, with
+    `with_unassigned`, those no account has yet whose campaign it sends the invites of (`inviting_ids`)."""
+    c = Lead.__table__.c
+    mine = and_(c.account_id == bindparam("account_id"), c.campaign_id.in_(bindparam("campaign_ids", expanding=True)))
+    if not with_unassigned:
+        return mine
+    return or_(mine, and_(c.account_id.is_(None), c.campaign_id.in_(bindparam("inviting_ids", expanding=True))))
+
+
+def _worked_by_values(account, campaign_ids, inviting_ids) -> tuple[bool, dict]:
+    values = {"account_id": account.id, "campaign_ids": list(campaign_ids)}
+    if inviting_ids:
+        values["inviting_ids"] = list(inviting_ids)
+    return bool(inviting_ids), values
 
 
 class PlannedBatch:
@@ -55,38 +64,62 @@ class PlannedBatch:
         return len(self.actions)
 
 
-def _due_leads_statement(condition, statuses, now: datetime, limit: int):
-    return (select(*Lead.__table__.c)
-            .where(condition, Lead.status.in_(statuses), Lead.next_step_at <= now, ~lead_is_listed(Lead))
-            .order_by(Lead.next_step_at, Lead.id)
+# What planning reads of a due lead: what its actions name, its place in the sequence, what its templates render.
+_PLANNED_COLUMNS = ("id", "team_id", "campaign_id", "messages_sent", "next_step_at", "name", "first_name",
+                    "last_name", "company", "title", "location")
+# Statements built once per shape, their values bound at execution: planning an account runs a handful of them, and
+# building and hashing a fresh statement cost more Python than its SQL took on the database.
+_STATEMENTS: dict = {}
+
+
+def _due_leads_statement(condition, statuses, limit):
+    c = Lead.__table__.c
+    return (select(*(c[name] for name in _PLANNED_COLUMNS))
+            .where(condition, c.status.in_(statuses), c.next_step_at <= bindparam("now", type_=c.next_step_at.type),
+                   ~lead_is_listed(c))
+            .order_by(c.next_step_at, c.id)
             .limit(limit)
             .with_for_update(skip_locked=True))
 
 
-def _due_leads(condition, statuses, now: datetime, limit: int):
-    """Due leads as plain rows (locked; ones another planner holds are skipped)."""
-    return db.session.execute(_due_leads_statement(condition, statuses, now, limit)).all()
+def _due_leads(account, campaign_ids, inviting_ids, statuses, now: datetime, limit: int):
+    """Due leads this account works (`_worked_by`), as plain rows, locked (ones another planner holds are skipped)."""
+    with_unassigned, values = _worked_by_values(account, campaign_ids, inviting_ids)
+    key = ("due", statuses, with_unassigned)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _due_leads_statement(_worked_by(with_unassigned), statuses,
+                                                bindparam("limit", type_=Integer))
+    return db.session.connection().execute(_STATEMENTS[key], {**values, "now": now, "limit": limit}).all()
 
 
 def _due_leads_of_campaigns(limits: dict, statuses, now: datetime) -> dict:
-    """_due_leads of several campaigns at once (campaign id -> how many), in one statement: campaign id -> rows."""
-    parts = [select(*_due_leads_statement(Lead.campaign_id == campaign_id, statuses, now, limit).subquery().c)
-             for campaign_id, limit in limits.items()]
+    """Due leads of several campaigns at once (campaign id -> how many), in one statement: campaign id -> rows."""
     found = {campaign_id: [] for campaign_id in limits}
-    if parts:
+    if not limits:
+        return found
+    key = ("campaigns", statuses, len(limits))
+    if key not in _STATEMENTS:
+        c = Lead.__table__.c
+        parts = [select(*_due_leads_statement(c.campaign_id == bindparam(f"campaign_{number}"), statuses,
+                                              bindparam(f"limit_{number}", type_=Integer)).subquery().c)
+                 for number in range(len(limits))]
         pool = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        for row in db.session.execute(select(pool).order_by(pool.c.next_step_at, pool.c.id)):
-            found[row.campaign_id].append(row)
+        _STATEMENTS[key] = select(pool).order_by(pool.c.next_step_at, pool.c.id)
+    values = {"now": now}
+    for number, (campaign_id, limit) in enumerate(limits.items()):
+        values[f"campaign_{number}"], values[f"limit_{number}"] = campaign_id, limit
+    for row in db.session.connection().execute(_STATEMENTS[key], values):
+        found[row.campaign_id].append(row)
     return found
 
 
 def plan_withdrawals(batch: PlannedBatch, account, campaigns, inviting, policy: AccountPolicy, now: datetime) -> int:
     """Invites not accepted in time: a withdraw action. The lead stays `invited` until it is done, so an
     acceptance seen meanwhile still counts (and takes the withdrawal back)."""
-    condition = _worked_by(account, [c.id for c in campaigns], [c.id for c in inviting])
     due_at = policy.next_working_time(now)
     created = 0
-    for lead in _due_leads(condition, ("invited",), now, WITHDRAW_BATCH):
+    for lead in _due_leads(account, [c.id for c in campaigns], [c.id for c in inviting], ("invited",), now,
+                           WITHDRAW_BATCH):
         batch.add(lead, "withdraw", due_at)
         created += 1
     return created
@@ -105,9 +138,9 @@ def plan_messages(batch: PlannedBatch, account, campaigns, inviting, policy: Acc
     open_ids = [campaign_id for campaign_id, room in left.items() if room > 0]
     if not open_ids:
         return 0
-    condition = _worked_by(account, open_ids, [c.id for c in inviting if c.id in left and left[c.id] > 0])
+    inviting_ids = [c.id for c in inviting if c.id in left and left[c.id] > 0]
     created = 0
-    for lead in _due_leads(condition, ("connected", "messaged"), now, capacity):
+    for lead in _due_leads(account, open_ids, inviting_ids, ("connected", "messaged"), now, capacity):
         body, _ = next_message_template(by_id[lead.campaign_id].templates, lead.messages_sent or 0)
         if not body:
             batch.settle(lead)  # the sequence is complete
