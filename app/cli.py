@@ -132,18 +132,20 @@ def rotate_token_command(email):
 
 
 @cli.command("worker")
-@click.option("--queues", "groups", multiple=True, type=click.Choice(["engine", "webhooks"]),
+@click.option("--queues", "groups", multiple=True, type=click.Choice(["engine", "webhooks", "publishing"]),
               help="A queue group to work (repeatable). Default: every group, each with worker processes of its own.")
 @click.option("--webhook-workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes for the webhooks group (one endpoint is sent to by one of them at a time).")
 @click.option("--engine-workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes for the engine group.")
+@click.option("--publishing-workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes for SocialDock publishing (platform uploads, metrics).")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--http-port", type=click.IntRange(0, 65535), default=None, envvar="WORKER_HTTP_PORT",
               help="Serve /healthz, /readyz and /metrics for this worker on this port (also WORKER_HTTP_PORT).")
 @click.option("--http-host", default="0.0.0.0", show_default=True, help="Address of --http-port.")
 @with_appcontext
-def worker_command(groups, webhook_workers, engine_workers, burst, http_port, http_host):
+def worker_command(groups, webhook_workers, engine_workers, publishing_workers, burst, http_port, http_host):
     """Run RQ workers per queue group (with RQ's scheduler) and the periodic jobs, on REDIS_URL."""
     from app.queueing import is_embedded
     from worker.runner import run_workers
@@ -151,7 +153,7 @@ def worker_command(groups, webhook_workers, engine_workers, burst, http_port, ht
     if is_embedded():
         click.echo("error: REDIS_URL is not set; in embedded mode `socialscalr serve` runs the worker", err=True)
         sys.exit(1)
-    counts = {"engine": engine_workers, "webhooks": webhook_workers}
+    counts = {"engine": engine_workers, "webhooks": webhook_workers, "publishing": publishing_workers}
     workers = {group: counts[group] for group in (groups or counts)}
     probe = (http_host, http_port) if http_port is not None else None
     clean = run_workers(current_app._get_current_object(), workers, burst=burst, probe=probe)

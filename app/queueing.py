@@ -4,9 +4,10 @@ With `REDIS_URL` set this is a real Redis shared by every process. Without it
 (embedded mode) it is an in-process fakeredis server: the same RQ queues, jobs,
 retries and registries, run by worker threads inside the serving process.
 
-Each group has workers of its own, so a slow webhook receiver never holds up the
-engine's planner or lease expiry. Within the webhooks group the short jobs (relay,
-sweeper, pruning) sit on a queue the workers take before the delivery queue.
+Each group has workers of its own, so a slow webhook receiver or a platform's slow
+video upload (SocialDock publishing) never holds up the engine's planner or lease
+expiry. Within the webhooks group the short jobs (relay, sweeper, pruning) sit on a
+queue the workers take before the delivery queue.
 """
 
 import fakeredis
@@ -17,10 +18,12 @@ from rq import Queue
 WEBHOOKS_QUEUE = "webhooks"
 WEBHOOK_DELIVERIES_QUEUE = "webhook-deliveries"
 ENGINE_QUEUE = "engine"
+PUBLISHING_QUEUE = "publishing"
 # Group name -> its queues, in the order its workers take them.
 QUEUE_GROUPS = {
     "engine": (ENGINE_QUEUE,),
     "webhooks": (WEBHOOKS_QUEUE, WEBHOOK_DELIVERIES_QUEUE),
+    "publishing": (PUBLISHING_QUEUE,),
 }
 QUEUE_NAMES = tuple(name for names in QUEUE_GROUPS.values() for name in names)
 

@@ -21,7 +21,7 @@ from app.platforms import config as platform_config
 from app.platforms import registry
 from app.platforms.base import PlatformError
 from app.platforms.telegram import ADAPTER as TELEGRAM
-from app.queueing import ENGINE_QUEUE, redis_connection
+from app.queueing import PUBLISHING_QUEUE, redis_connection
 from app.socialdock import live, vault
 from app.socialdock.ids import parse_id
 from tests.fakes.base import lose_answer, status
@@ -90,15 +90,16 @@ def _events(receiver) -> list[dict]:
 
 
 def test_a_real_worker_publishes_a_live_target_through_the_periodic_job(pg_app, telegram, receiver):
-    assert "worker.socialdock_jobs.publish_live_targets" in [job.name for job in registered_jobs()]
+    assert ("worker.socialdock_jobs.publish_live_targets", PUBLISHING_QUEUE) in [
+        (job.name, job.queue_name) for job in registered_jobs()]
     fake, client, key, account_id = telegram
     post_id = _post(client, key, account_id)
     assert _target(client, key, post_id)["status"] == "publishing"
     connection = redis_connection(pg_app)
-    Queue(ENGINE_QUEUE, connection=connection).enqueue("worker.socialdock_jobs.publish_live_targets")
+    Queue(PUBLISHING_QUEUE, connection=connection).enqueue("worker.socialdock_jobs.publish_live_targets")
     db.session.remove()
     db.engine.dispose()
-    Worker([Queue(ENGINE_QUEUE, connection=connection)], connection=connection).work(burst=True)
+    Worker([Queue(PUBLISHING_QUEUE, connection=connection)], connection=connection).work(burst=True)
     run_worker(pg_app)
     (sent,) = fake.published()
     assert sent["text"] == "Launch day!" and sent["chat_id"] == CHAT
@@ -235,7 +236,8 @@ def test_the_metrics_job_fills_the_analytics_with_fetched_at(pg_app, demo, clock
     before = client.get(f"{PREFIX}/posts/{post_id}/analytics", headers=auth(key)).get_json()["data"]["targets"][0]
     assert before["metrics"]["views"] is None and before["fetched_at"] is None
     run_live(pg_app)
-    assert "worker.socialdock_jobs.fetch_live_metrics" in [job.name for job in registered_jobs()]
+    assert ("worker.socialdock_jobs.fetch_live_metrics", PUBLISHING_QUEUE) in [
+        (job.name, job.queue_name) for job in registered_jobs()]
     assert run_metrics(pg_app) == 2
     target = client.get(f"{PREFIX}/posts/{post_id}/analytics", headers=auth(key)).get_json()["data"]["targets"][0]
     assert target["metrics"] == {"views": 1200, "likes": 80, "comments": 9, "shares": 4}

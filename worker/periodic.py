@@ -42,7 +42,7 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
-    from app.queueing import ENGINE_QUEUE, WEBHOOKS_QUEUE
+    from app.queueing import ENGINE_QUEUE, PUBLISHING_QUEUE, WEBHOOKS_QUEUE
     from worker import engine_jobs, socialdock_jobs, webhook_jobs
 
     return [
@@ -51,10 +51,10 @@ def registered_jobs() -> list[PeriodicJob]:
         PeriodicJob(engine_jobs.archive_actions, ENGINE_QUEUE, every_seconds=3600),
         PeriodicJob(webhook_jobs.sweep, WEBHOOKS_QUEUE, every_seconds=5),
         PeriodicJob(maintenance_jobs.apply_retention, ENGINE_QUEUE, every_seconds=3600),
-        PeriodicJob(socialdock_jobs.publish_due_targets, ENGINE_QUEUE, every_seconds=2),
-        PeriodicJob(socialdock_jobs.publish_live_targets, ENGINE_QUEUE, every_seconds=5),
-        PeriodicJob(socialdock_jobs.fetch_live_metrics, ENGINE_QUEUE, every_seconds=300),
-        PeriodicJob(socialdock_jobs.forget_abandoned_connections, ENGINE_QUEUE, every_seconds=3600),
+        PeriodicJob(socialdock_jobs.publish_due_targets, PUBLISHING_QUEUE, every_seconds=2),
+        PeriodicJob(socialdock_jobs.publish_live_targets, PUBLISHING_QUEUE, every_seconds=5),
+        PeriodicJob(socialdock_jobs.fetch_live_metrics, PUBLISHING_QUEUE, every_seconds=300),
+        PeriodicJob(socialdock_jobs.forget_abandoned_connections, PUBLISHING_QUEUE, every_seconds=3600),
         PeriodicJob(maintenance_jobs.fold_lead_counts, ENGINE_QUEUE, every_seconds=60),
     ]
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Worker slots per group. Two for webhooks: one endpoint is drained by one worker at a time, so a slow
 # receiver leaves the other worker to everybody else.
-DEFAULT_WORKERS = {"engine": 1, "webhooks": 2}
+DEFAULT_WORKERS = {"engine": 1, "webhooks": 2, "publishing": 1}
 RESTART_PAUSE_SECONDS = 5.0
 
 
@@ -72,8 +72,8 @@ class _InProcessGroupWorker(_Supervised, SimpleWorker):
     retried or failed by RQ's registry clean-up, and lease expiry runs on the next periodic tick)."""
 
 
-# Which worker class runs each group: the webhook drains may block on a receiver for seconds and keep a fork each.
-GROUP_WORKER_CLASSES = {"engine": _InProcessGroupWorker, "webhooks": _GroupWorker}
+# Which worker class runs each group: webhook drains and platform uploads may block for seconds and keep a fork each.
+GROUP_WORKER_CLASSES = {"engine": _InProcessGroupWorker, "webhooks": _GroupWorker, "publishing": _GroupWorker}
 
 
 def group_worker(app: Flask, group: str):
