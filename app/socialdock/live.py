@@ -74,8 +74,6 @@ def claim(now: datetime, owner: str, limit: int = BATCH) -> list:
         if target.leased_until is not None and checkpoint.get("step"):
             checkpoint["unconfirmed"] = True  # its worker died after saying what it was about to send
         target.checkpoint, target.lease_owner, target.leased_until = checkpoint, owner, now + LEASE
-        target.attempts = (target.attempts or 0) + 1
-        target.first_attempt_at = target.first_attempt_at or now
         if target.status != "publishing":
             _lock_post(target.post_id)
             target.status = "publishing"
@@ -187,6 +185,15 @@ def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, 
     return ctx
 
 
+def _count_attempt(target: DockTarget) -> None:
+    """This attempt will talk to the platform: it counts toward MAX_ATTEMPTS, and the first one starts
+    GIVE_UP_AFTER (committed before any request, so a worker that dies mid-attempt has it counted)."""
+    now = clock_now()
+    target.attempts = (target.attempts or 0) + 1
+    target.first_attempt_at = target.first_attempt_at or now
+    target.updated_at = now
+
+
 def publish_target(target_id, owner: str) -> None:
     """One claimed target, start to end (commits as it goes)."""
     target = db.session.get(DockTarget, target_id)
@@ -205,14 +212,16 @@ def publish_target(target_id, owner: str) -> None:
     if app is None:
         return _end(target_id, owner, published=False,
                     error=f"{target.platform} is no longer configured on this server (its app's settings)")
-    wait = pacing.take(adapter, app, str(account.id), app_key(account, app))
-    if wait > 0:
+    wait = pacing.take(adapter, app, str(account.id), app_key(account, app),
+                       pacing.actions_for(adapter, target.checkpoint))
+    if wait > 0:  # waiting for a slot is not an attempt: MAX_ATTEMPTS and GIVE_UP_AFTER count sending only
         return _later(target_id, owner, wait, f"waiting for {target.platform}'s rate limit")
     account_id = account.id
     try:
+        _count_attempt(target)
         ctx = _context(target, post, account, adapter, app, owner)
         adapter.check(ctx.request)
-        db.session.commit()  # no transaction stays open across the platform's calls
+        db.session.commit()  # the attempt is counted, and no transaction stays open across the platform's calls
         if live_context.needs_refresh(ctx.tokens):
             ctx.tokens = live_context.refresh_ahead(adapter, app, account_id, ctx.tokens)
         published = publish_once(adapter, ctx, lambda: live_context.refresh(adapter, app, account_id, ctx.tokens))
