@@ -5,7 +5,8 @@ one slot of every limit of its platform at once (it makes at least one call of e
 of a post whose checkpoint shows the create already done (`STARTED`: a media container, a TikTok publish id, an
 upload session, uploaded media) only finishes or polls what the first attempt started: it takes just a "request"
 slot (`actions_for`), so polling a video that is still processing never spends the daily publish or upload budgets.
-A metrics fetch takes one "request" slot. Each limit is a sliding log per scope key (a sorted set of moments), all checked and taken in one Lua script.
+A metrics fetch takes one "request" slot. Each limit is a sliding log per scope key (a sorted set of moments), all
+checked and taken in one Lua script.
 Scopes: "account" (the connected account), "app" (our client id; Telegram: the bot), "chat" (Telegram's chat, which
 is the account). When a slot is not free the answer is how long to wait, and the publisher moves the target's next
 attempt by that much, with the reason on the target.
