@@ -148,7 +148,7 @@ def disconnect_account(account_id, reason: str, owner: str | None = None) -> int
         _lock_post(target.post_id)
         _release(target)
         target.due_at = None
-        targets.finish(target, now, published=False, error=reason)
+        targets.finish(target, now, published=False, error=targets.ended_unsent(target, reason))
         failed += 1
     db.session.commit()
     return failed
@@ -172,8 +172,9 @@ def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, 
 
     def save(**values) -> None:
         ctx.checkpoint.update(values)
+        now = clock_now()  # each step extends the lease (its owner only): a long upload keeps its target
         done = db.session.execute(update(DockTarget).where(DockTarget.id == target_id, DockTarget.lease_owner == owner)
-                                  .values(checkpoint=dict(ctx.checkpoint), updated_at=clock_now()))
+                                  .values(checkpoint=dict(ctx.checkpoint), updated_at=now, leased_until=now + LEASE))
         if done.rowcount != 1:
             db.session.rollback()
             raise LeaseLost()
@@ -206,7 +207,8 @@ def publish_target(target_id, owner: str) -> None:
         return _end(target_id, owner, published=True, post_id=known)
     if account is None or account.status != "active":
         reason = account.status_reason if account is not None and account.status_reason else "account disconnected"
-        return _end(target_id, owner, published=False, error=f"account disconnected: {reason}"[:300])
+        return _end(target_id, owner, published=False,
+                    error=targets.ended_unsent(target, f"account disconnected: {reason}")[:300])
     adapter = adapter_for(target.platform)
     app = platform_config.app_credentials(adapter) if adapter else None
     if app is None:
