@@ -116,8 +116,9 @@ def renew_expiring(now: datetime | None = None, limit: int = BATCH) -> int:
         if app is None:
             continue
         try:
-            live_context.refresh_ahead(adapter, app, account_id, live_context.tokens_of(account))
-            renewed += 1
+            held = live_context.tokens_of(account)
+            fresh = live_context.refresh_ahead(adapter, app, account_id, held)
+            renewed += fresh.access_token != held.access_token  # a passing refusal keeps the held tokens: next run
         except PlatformError as error:
             db.session.rollback()
             live.disconnect_account(account_id, error.message)
