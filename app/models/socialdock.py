@@ -143,6 +143,10 @@ class DockTarget(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metrics: Mapped[dict] = mapped_column(JSON, default=dict)
     metrics_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The live metrics job (app/socialdock/live_metrics.py): reads of this post's metrics that failed in a row, and
+    # when to ask again after one (a backoff, so posts that cannot be read never starve the others).
+    metrics_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    metrics_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The target's own media (`metadata.media_urls`, resolved like the post's); None: the post's media.
     media: Mapped[list | None] = mapped_column(JSON)
     # Live publishing through a platform's API (app/socialdock/live.py): what the adapter saved before each request

@@ -109,9 +109,16 @@ def finish_oauth(platform: str, state: str, code: str, redirect_uri: str) -> tup
     """(row, identities, pick): the account is connected (row.account_id set) when the login acts as one identity;
     with several, the page offers them with the one-time `pick`."""
     row = _by_state(platform, state, "state")
-    verifier = vault.unseal(row.pkce_ciphertext)["verifier"] if row.pkce_ciphertext else None
+    verifier, unreadable = None, False
+    try:
+        verifier = vault.unseal(row.pkce_ciphertext)["verifier"] if row.pkce_ciphertext else None
+    except vault.VaultError:
+        unreadable = True  # the token keys changed since the consent page was opened
     row.state_digest, row.pkce_ciphertext = None, None
     db.session.commit()  # a state works once, whatever happens next (and no row stays locked across the exchange)
+    if unreadable:
+        raise ConnectRefused("This sign-in cannot be finished: the server's keys changed since it started. Start "
+                             "connecting again from the application.")
     adapter, app = configured(platform)
     if not isinstance(code, str) or not code or len(code) > 2000:
         raise ConnectRefused(f"{platform.title()} did not send a sign-in code back. Start connecting again.")
@@ -136,7 +143,10 @@ def finish_oauth(platform: str, state: str, code: str, redirect_uri: str) -> tup
 
 def pending_identities(platform: str, pick: str) -> tuple[DockConnectToken, list[Identity]]:
     row = _by_state(platform, pick, "pick")
-    pending = vault.unseal(row.pending_ciphertext or vault.seal({}))
+    pending = _readable(row.pending_ciphertext)
+    if pending is None:
+        raise ConnectRefused("This choice cannot be finished: the server's keys changed since the sign-in. Start "
+                             "connecting again from the application.")
     return row, [_identity_of(value) for value in pending.get("identities", [])]
 
 
@@ -145,10 +155,26 @@ def choose(platform: str, pick: str, platform_account_id: str) -> DockConnectTok
     chosen = next((identity for identity in found if identity.platform_account_id == platform_account_id), None)
     if chosen is None:
         raise ConnectRefused("That choice is not one this login can publish as. Pick one from the list.")
-    tokens = vault.token_set(vault.unseal(row.pending_ciphertext)["tokens"])
+    tokens = vault.token_set(_readable(row.pending_ciphertext)["tokens"])
     row.state_digest, row.pending_ciphertext = None, None
     save_account(row, chosen, tokens)
     return row
+
+
+def _readable(ciphertext: str | None) -> dict | None:
+    """A stored secret, or None when there is none or it cannot be read any more (the token keys changed): it is
+    treated as absent, so the person is asked for it again instead of meeting an error page."""
+    try:
+        return vault.unseal(ciphertext) if ciphertext else None
+    except vault.VaultError:
+        return None
+
+
+def _readable_tokens(ciphertext: str | None) -> TokenSet | None:
+    try:
+        return vault.unseal_tokens(ciphertext) if ciphertext else None
+    except vault.VaultError:
+        return None  # unreadable old tokens: reconnecting replaces them
 
 
 def _identity_dict(identity: Identity) -> dict:
@@ -174,7 +200,7 @@ def save_account(row: DockConnectToken, identity: Identity, login_tokens: TokenS
                               platform_account_id=identity.platform_account_id, connected_at=now)
         db.session.add(account)
     tokens = identity.tokens or login_tokens
-    old = vault.unseal_tokens(account.token_ciphertext) if account.token_ciphertext else None
+    old = _readable_tokens(account.token_ciphertext)
     tokens = vault.merged(old, tokens)
     account.token_ciphertext, account.token_expires_at = vault.seal_tokens(tokens), tokens.expires_at
     account.username = (identity.username or identity.display_name or identity.platform_account_id)[:200]
@@ -192,7 +218,7 @@ def save_account(row: DockConnectToken, identity: Identity, login_tokens: TokenS
 
 # --- Telegram: a bot token, then a code posted in the chat ------------------------------------------------------
 def telegram_pending(row: DockConnectToken) -> dict | None:
-    return vault.unseal(row.pending_ciphertext) if row.pending_ciphertext else None
+    return _readable(row.pending_ciphertext)
 
 
 def telegram_bot(row: DockConnectToken, bot_token: str) -> dict:

@@ -74,8 +74,6 @@ def claim(now: datetime, owner: str, limit: int = BATCH) -> list:
         if target.leased_until is not None and checkpoint.get("step"):
             checkpoint["unconfirmed"] = True  # its worker died after saying what it was about to send
         target.checkpoint, target.lease_owner, target.leased_until = checkpoint, owner, now + LEASE
-        target.attempts = (target.attempts or 0) + 1
-        target.first_attempt_at = target.first_attempt_at or now
         if target.status != "publishing":
             _lock_post(target.post_id)
             target.status = "publishing"
@@ -150,7 +148,7 @@ def disconnect_account(account_id, reason: str, owner: str | None = None) -> int
         _lock_post(target.post_id)
         _release(target)
         target.due_at = None
-        targets.finish(target, now, published=False, error=reason)
+        targets.finish(target, now, published=False, error=targets.ended_unsent(target, reason))
         failed += 1
     db.session.commit()
     return failed
@@ -174,8 +172,9 @@ def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, 
 
     def save(**values) -> None:
         ctx.checkpoint.update(values)
+        now = clock_now()  # each step extends the lease (its owner only): a long upload keeps its target
         done = db.session.execute(update(DockTarget).where(DockTarget.id == target_id, DockTarget.lease_owner == owner)
-                                  .values(checkpoint=dict(ctx.checkpoint), updated_at=clock_now()))
+                                  .values(checkpoint=dict(ctx.checkpoint), updated_at=now, leased_until=now + LEASE))
         if done.rowcount != 1:
             db.session.rollback()
             raise LeaseLost()
@@ -185,6 +184,15 @@ def _context(target: DockTarget, post: DockPost, account: DockAccount, adapter, 
                          request=request, checkpoint=dict(target.checkpoint or {}), save=save,
                          started_at=target.first_attempt_at or clock_now())
     return ctx
+
+
+def _count_attempt(target: DockTarget) -> None:
+    """This attempt will talk to the platform: it counts toward MAX_ATTEMPTS, and the first one starts
+    GIVE_UP_AFTER (committed before any request, so a worker that dies mid-attempt has it counted)."""
+    now = clock_now()
+    target.attempts = (target.attempts or 0) + 1
+    target.first_attempt_at = target.first_attempt_at or now
+    target.updated_at = now
 
 
 def publish_target(target_id, owner: str) -> None:
@@ -199,20 +207,23 @@ def publish_target(target_id, owner: str) -> None:
         return _end(target_id, owner, published=True, post_id=known)
     if account is None or account.status != "active":
         reason = account.status_reason if account is not None and account.status_reason else "account disconnected"
-        return _end(target_id, owner, published=False, error=f"account disconnected: {reason}"[:300])
+        return _end(target_id, owner, published=False,
+                    error=targets.ended_unsent(target, f"account disconnected: {reason}")[:300])
     adapter = adapter_for(target.platform)
     app = platform_config.app_credentials(adapter) if adapter else None
     if app is None:
         return _end(target_id, owner, published=False,
                     error=f"{target.platform} is no longer configured on this server (its app's settings)")
-    wait = pacing.take(adapter, app, str(account.id), app_key(account, app))
-    if wait > 0:
+    wait = pacing.take(adapter, app, str(account.id), app_key(account, app),
+                       pacing.actions_for(adapter, target.checkpoint))
+    if wait > 0:  # waiting for a slot is not an attempt: MAX_ATTEMPTS and GIVE_UP_AFTER count sending only
         return _later(target_id, owner, wait, f"waiting for {target.platform}'s rate limit")
     account_id = account.id
     try:
+        _count_attempt(target)
         ctx = _context(target, post, account, adapter, app, owner)
         adapter.check(ctx.request)
-        db.session.commit()  # no transaction stays open across the platform's calls
+        db.session.commit()  # the attempt is counted, and no transaction stays open across the platform's calls
         if live_context.needs_refresh(ctx.tokens):
             ctx.tokens = live_context.refresh_ahead(adapter, app, account_id, ctx.tokens)
         published = publish_once(adapter, ctx, lambda: live_context.refresh(adapter, app, account_id, ctx.tokens))

@@ -3,7 +3,13 @@ published target at most every POST_EVERY and only for POST_FOR after it was pub
 ACCOUNT_EVERY, at most BATCH of each a run (the periodic job `fetch_live_metrics`). Stored with `fetched_at`; the
 analytics endpoints show them (never invented: nulls until fetched). A platform that says "slow down" ends the run
 for that account; a revoked connection disconnects it as publishing does. The same job first renews long-lived
-tokens that renew themselves (no refresh token) before they expire (`renew_expiring`).
+tokens that can only be renewed while they are still valid before they expire (`renew_expiring`).
+
+A post whose metrics cannot be read (deleted on the platform, an id it does not know: BAD_REQUEST) is not asked
+again first in line every run: each failed read is counted (`metrics_failures`) and moves its next read later
+(`metrics_retry_at`: 2 h, 4 h, 8 h, ... at most a day), never-failing posts go first, and after METRICS_TRIES
+refused reads in a row the job stops asking for that post. A passing problem (RETRY_LATER, a timeout) backs off the
+same way but never stops the asking.
 """
 
 from __future__ import annotations
@@ -26,10 +32,15 @@ log = logging.getLogger(__name__)
 POST_EVERY = timedelta(hours=1)
 POST_FOR = timedelta(days=30)
 ACCOUNT_EVERY = timedelta(hours=6)
-# Tokens without a refresh token that renew themselves while valid (Meta's ~60-day tokens) are renewed this long
-# before they expire, even on an account that publishes nothing: an idle account never has to be reconnected.
+# Tokens that can only be renewed while still valid (Meta's ~60-day tokens: a Facebook page's renews with its user's
+# token, which must not have expired; Instagram's and Threads' renew themselves) are renewed this long before they
+# expire, even on an account that publishes nothing: an idle account never has to be reconnected. Only these
+# platforms' accounts are picked (in SQL), so hourly tokens with a refresh token never fill the batch.
 RENEW_AHEAD = timedelta(days=7)
+RENEWED_AHEAD = ("facebook", "instagram", "threads")
 BATCH = 50
+METRICS_TRIES = 5  # refused reads of a post's metrics in a row before the job stops asking
+METRICS_BACKOFF_MAX = timedelta(days=1)
 POST_NAMES = ("views", "likes", "comments", "shares", "impressions", "reach")
 ACCOUNT_NAMES = ("followers", "following", "posts")
 
@@ -48,8 +59,9 @@ def _context(account: DockAccount, adapter, app) -> PublishContext:
                           started_at=clock_now())
 
 
-def _fetch(account: DockAccount, call) -> dict | None:
-    """Run `call(ctx)` for the account: refreshed ahead and once after a 401; None when it cannot now."""
+def _fetch(account: DockAccount, call) -> dict | PlatformError | None:
+    """Run `call(ctx)` for the account: refreshed ahead and once after a 401. None when it cannot now (paced,
+    paused, disconnected); the platform's error when it answered but gave no numbers."""
     adapter = adapter_for(account.platform)
     app = platform_config.app_credentials(adapter) if adapter else None
     if app is None or pacing.take(adapter, app, str(account.id), live.app_key(account, app), ("request",)) > 0:
@@ -74,28 +86,39 @@ def _fetch(account: DockAccount, call) -> dict | None:
         elif error.kind is ErrorKind.RETRY_LATER and error.retry_after:
             pacing.pause(account.platform, str(account_id), error.retry_after)
         log.info("dock metrics of account %s: %s (%s)", account_id.hex, error.message, error.kind.value)
-        return None
+        return None if error.kind in (ErrorKind.DISCONNECT, ErrorKind.REFRESH_TOKEN) else error
+
+
+def _read_failed(target: DockTarget, error: PlatformError, now: datetime) -> None:
+    """Count a failed read of the post's metrics and move its next read later; only a refusal (BAD_REQUEST: the post
+    is gone or the id unknown) can reach METRICS_TRIES and end the asking."""
+    failures = (target.metrics_failures or 0) + 1
+    if error.kind is not ErrorKind.BAD_REQUEST:
+        failures = min(failures, METRICS_TRIES - 1)
+    target.metrics_failures, target.updated_at = failures, now
+    target.metrics_retry_at = now + min(POST_EVERY * 2 ** failures, METRICS_BACKOFF_MAX)
 
 
 def renew_expiring(now: datetime | None = None, limit: int = BATCH) -> int:
-    """Renew self-renewing tokens that expire within RENEW_AHEAD; commits. How many were renewed."""
+    """Renew the tokens of RENEWED_AHEAD platforms that expire within RENEW_AHEAD; commits. How many were renewed."""
     now = now or clock_now()
     renewed = 0
     for account_id in db.session.scalars(
         select(DockAccount.id).where(DockAccount.mode == "live", DockAccount.status == "active",
                                      DockAccount.token_ciphertext.is_not(None),
+                                     DockAccount.platform.in_(RENEWED_AHEAD),
                                      DockAccount.token_expires_at <= now + RENEW_AHEAD)
         .order_by(DockAccount.token_expires_at).limit(limit)
     ).all():
         account = db.session.get(DockAccount, account_id)
         adapter = adapter_for(account.platform)
         app = platform_config.app_credentials(adapter) if adapter else None
+        if app is None:
+            continue
         try:
-            tokens = live_context.tokens_of(account)
-            if app is None or tokens.refresh_token:
-                continue  # a refresh token: refreshed when next used
-            live_context.refresh_ahead(adapter, app, account_id, tokens)
-            renewed += 1
+            held = live_context.tokens_of(account)
+            fresh = live_context.refresh_ahead(adapter, app, account_id, held)
+            renewed += fresh.access_token != held.access_token  # a passing refusal keeps the held tokens: next run
         except PlatformError as error:
             db.session.rollback()
             live.disconnect_account(account_id, error.message)
@@ -114,8 +137,10 @@ def fetch_metrics(now: datetime | None = None, limit: int = BATCH) -> int:
         .where(DockPost.mode == "live", DockTarget.status == "published", DockTarget.platform_post_id.is_not(None),
                DockTarget.engine_post_id.is_(None), DockAccount.status == "active",
                DockAccount.token_ciphertext.is_not(None), DockTarget.published_at >= now - POST_FOR,
-               or_(DockTarget.metrics_fetched_at.is_(None), DockTarget.metrics_fetched_at <= now - POST_EVERY))
-        .order_by(DockTarget.metrics_fetched_at.asc().nulls_first()).limit(limit)
+               or_(DockTarget.metrics_fetched_at.is_(None), DockTarget.metrics_fetched_at <= now - POST_EVERY),
+               DockTarget.metrics_failures < METRICS_TRIES,
+               or_(DockTarget.metrics_retry_at.is_(None), DockTarget.metrics_retry_at <= now))
+        .order_by(DockTarget.metrics_failures, DockTarget.metrics_fetched_at.asc().nulls_first()).limit(limit)
     ).all()
     for target_id, account_id in due_targets:
         target, account = db.session.get(DockTarget, target_id), db.session.get(DockAccount, account_id)
@@ -126,7 +151,12 @@ def fetch_metrics(now: datetime | None = None, limit: int = BATCH) -> int:
         if values is None:
             continue
         target = db.session.get(DockTarget, target_id)
+        if isinstance(values, PlatformError):
+            _read_failed(target, values, now)
+            db.session.commit()
+            continue
         target.metrics, target.metrics_fetched_at, target.updated_at = _numbers(values, POST_NAMES), now, now
+        target.metrics_failures, target.metrics_retry_at = 0, None
         db.session.commit()
         done += 1
     due_accounts = db.session.scalars(
@@ -139,7 +169,7 @@ def fetch_metrics(now: datetime | None = None, limit: int = BATCH) -> int:
     for account_id in due_accounts:
         account = db.session.get(DockAccount, account_id)
         values = _fetch(account, lambda adapter, ctx: adapter.account_metrics(ctx))
-        if values is None:
+        if values is None or isinstance(values, PlatformError):
             continue
         account = db.session.get(DockAccount, account_id)
         account.metrics, account.metrics_fetched_at, account.updated_at = _numbers(values, ACCOUNT_NAMES), now, now

@@ -51,7 +51,7 @@ class PlatformApiPublisher:
             return False  # a worker is talking to the platform now: its outcome ends the target
         target.due_at = None
         if reason is not None:
-            targets.finish(target, now, published=False, error=reason)
+            targets.finish(target, now, published=False, error=targets.ended_unsent(target, reason))
         return True
 
 

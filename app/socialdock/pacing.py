@@ -1,8 +1,12 @@
 """Platform limits, kept in Redis so every worker sees the same budget: queue and wait, never hammer.
 
-Each adapter declares its limits (`Limit(action, count, seconds, scope)`). A publish takes one slot of every limit
-of its platform at once (it makes at least one call of each kind), or none; a metrics fetch takes one "request"
-slot. Each limit is a sliding log per scope key (a sorted set of moments), all checked and taken in one Lua script.
+Each adapter declares its limits (`Limit(action, count, seconds, scope)`). The attempt that starts a publish takes
+one slot of every limit of its platform at once (it makes at least one call of each kind), or none. A later attempt
+of a post whose checkpoint shows the create already done (`STARTED`: a media container, a TikTok publish id, an
+upload session, uploaded media) only finishes or polls what the first attempt started: it takes just a "request"
+slot (`actions_for`), so polling a video that is still processing never spends the daily publish or upload budgets.
+A metrics fetch takes one "request" slot. Each limit is a sliding log per scope key (a sorted set of moments), all
+checked and taken in one Lua script.
 Scopes: "account" (the connected account), "app" (our client id; Telegram: the bot), "chat" (Telegram's chat, which
 is the account). When a slot is not free the answer is how long to wait, and the publisher moves the target's next
 attempt by that much, with the reason on the target.
@@ -45,6 +49,20 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 """
+
+
+# Checkpoint keys an adapter saves once the platform holds what this post creates (Instagram/Threads containers,
+# TikTok publish ids, YouTube upload sessions and videos, Reddit/LinkedIn uploaded media, Facebook's photos): the
+# attempt that saved them took the post's publish and upload slots already.
+STARTED = ("container_id", "publish_id", "session_url", "video_id", "asset", "media", "photos")
+
+
+def actions_for(adapter: PlatformAdapter, checkpoint: dict | None) -> tuple[str, ...] | None:
+    """The limits an attempt with this checkpoint takes a slot of: every limit (None) for an attempt that starts the
+    post, only "request" for one that continues what an earlier attempt started."""
+    if any((checkpoint or {}).get(key) for key in STARTED):
+        return ("request",)
+    return None
 
 
 def _scope_key(limit: Limit, adapter: PlatformAdapter, app: AppCredentials, account_key: str, app_key: str) -> str:

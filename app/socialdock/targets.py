@@ -80,6 +80,14 @@ def event_data(post: DockPost, target: DockTarget) -> dict:
     }
 
 
+def ended_unsent(target: DockTarget, reason: str) -> str:
+    """Why a target ends without being published; one whose last request's answer was lost (`unconfirmed`: the
+    platform may have it) says so instead of claiming nothing was sent."""
+    if (target.checkpoint or {}).get("unconfirmed"):
+        return f"{reason}; it may have been published: check the account before posting it again"
+    return reason
+
+
 def finish(target: DockTarget, now: datetime, *, published: bool, platform_post_id: str | None = None,
            platform_post_url: str | None = None, error: str | None = None) -> None:
     """End an open target (the caller commits); a target already ended is left alone (no second event)."""

@@ -44,10 +44,10 @@ class FakeFacebook(FakeMeta):
             if args.get("client_id") != self.client_id or args.get("client_secret") != self.client_secret:
                 fail(101, "Error validating client secret.")
             self.renewable(args.get("fb_exchange_token"), ("code-user", "user"))
-            token = self.issue("user")
+            token = self.issue("user", LONG_LIVED_SECONDS)
             return jsonify(access_token=token, token_type="bearer", expires_in=LONG_LIVED_SECONDS)
         self.redeem_code(args)
-        return jsonify(access_token=self.issue("code-user"), token_type="bearer", expires_in=5400)
+        return jsonify(access_token=self.issue("code-user", 5400), token_type="bearer", expires_in=5400)
 
     def _accounts(self):
         self.caller("user", "code-user")

@@ -50,8 +50,11 @@ def iso(moment: float) -> str:
 
 
 class FakeMeta(FakePlatform):
-    """Tokens are `{token: {"kind", "state", ...}}`; kind "code-user" (short-lived), "user" (long-lived), "page";
-    state "ok", "expired" (refused by the API, still renewable, as a token our refresh-ahead missed) or "revoked"."""
+    """Tokens are `{token: {"kind", "state", "expires"?, ...}}`; kind "code-user" (short-lived), "user" (long-lived),
+    "page"; state "ok", "expired" (refused by the API, still renewable, as an access token our refresh-ahead missed)
+    or "revoked". A token issued with a lifetime (Facebook's user tokens) is past it when `clock()` (epoch seconds;
+    a test may point it at its ManualClock) reaches "expires": then no exchange or refresh accepts it, as Meta's
+    reference says ("a valid long-lived token" is exchanged; an expired one answers 190 / 463)."""
 
     name = "meta"
     require_proof = False
@@ -65,6 +68,7 @@ class FakeMeta(FakePlatform):
         self.app_usage: dict = {"call_count": 3, "total_time": 2, "total_cputime": 1}
         self.business_usage: dict | None = None
         self.fetched: list[dict] = []
+        self.clock = time.time
         super().__init__()
         for path in self.authorize_paths:
             self.app.add_url_rule(path, f"authorize{path}", self._authorize)
@@ -99,18 +103,23 @@ class FakeMeta(FakePlatform):
         grant["used"] = True
         return grant
 
-    def issue(self, kind: str, **extra) -> str:
+    def issue(self, kind: str, lifetime: int | None = None, **extra) -> str:
         token = f"{kind}-{secrets.token_urlsafe(12)}"
         self.tokens[token] = {"kind": kind, "state": "ok", **extra}
+        if lifetime is not None:
+            self.tokens[token]["expires"] = self.clock() + lifetime
         return token
 
     def renewable(self, token: str | None, kinds: tuple[str, ...]) -> dict:
-        """A token an exchange or refresh may start from: known, of the right kind, not revoked (expired is fine)."""
+        """A token an exchange or refresh may start from: known, of the right kind, not revoked and not past its
+        lifetime (the "expired" state alone is fine: an access token refused by the API, still within its life)."""
         known = self.tokens.get(token or "")
         if known is None or known["kind"] not in kinds:
             fail(190, "Invalid OAuth access token - Cannot parse access token")
         if known["state"] == "revoked":
             fail(190, "Error validating access token: The user has not authorized application.", subcode=458)
+        if "expires" in known and self.clock() >= known["expires"]:
+            fail(190, f"Error validating access token: Session has expired on {iso(known['expires'])}.", subcode=463)
         return known
 
     def caller(self, *kinds: str) -> dict:
