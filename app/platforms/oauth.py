@@ -6,12 +6,13 @@ Meta takes a GET), so each adapter sends its own exchange through `PlatformHttp`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from app.clock import now as clock_now
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError, TokenSet
 
 
@@ -48,7 +49,7 @@ def token_set(body: object, platform: str) -> TokenSet:
         detail = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
         raise PlatformError(ErrorKind.DISCONNECT, f"{platform} did not grant access"
                             + (f": {str(detail)[:200]}" if detail else ""), detail=str(body)[:300])
-    now = datetime.now(UTC)
+    now = clock_now()  # the app's clock: tests that move it see expiries move with it
     known = {"access_token", "refresh_token", "expires_in", "refresh_expires_in", "scope", "token_type"}
     return TokenSet(
         access_token=body["access_token"],
