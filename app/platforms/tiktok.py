@@ -14,7 +14,8 @@ posts after moderation (minutes to hours): a lost answer cannot be told from "no
 reads that list (videos since `started_at` whose caption is ours) before an init is repeated.
 
 Photos exist only as PULL_FROM_URL (`content/init`): when that answer is lost and the list does not show the post,
-the target fails saying so rather than risk a second post.
+the target fails saying so rather than risk a second post. What a post may be (`tiktok_rules`) and the post_info it
+is initialised with (`tiktok_post_info`) live beside this module.
 """
 
 from __future__ import annotations

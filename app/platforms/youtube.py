@@ -12,7 +12,8 @@ Publishing (one video, never twice):
 
 `find_published` probes the session; without one (or with an expired one) it reads the channel's uploads playlist
 for a video since `started_at` with our title. Quota: videos.insert has its own bucket of 100 a day per project
-(`limits`), other calls share 10,000 units; both reset at midnight Pacific Time (`youtube_errors`).
+(`limits`), other calls share 10,000 units; both reset at midnight Pacific Time (`youtube_errors`). What YouTube
+takes and the video resource sent (privacy, tags, category, made for kids) are in `youtube_rules`.
 """
 
 from __future__ import annotations
