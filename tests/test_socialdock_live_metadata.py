@@ -3,6 +3,8 @@ target and the field, and nothing reaches YouTube; right metadata is taken and t
 
 import pytest
 
+from app.extensions import db
+from app.models import DockTarget
 from tests.fakes.youtube import FakeYouTube
 from tests.meta_helpers import mp4
 from tests.socialdock_helpers import PREFIX, MediaServer, auth, workspace
@@ -54,3 +56,20 @@ def test_right_metadata_is_taken_and_uploaded_with_the_video(pg_app, youtube):
     run_live(pg_app)
     assert [(video["status"]["privacyStatus"], video["snippet"]["tags"]) for video in fake.videos] == [
         ("private", ["launch"])]
+
+
+def test_a_stored_target_whose_metadata_youtube_cannot_take_fails_in_words_not_retried(pg_app, youtube):
+    """A target stored before these checks (or changed in the database) is refused when it comes due: failed with
+    the field named, not an "unexpected" error retried for hours."""
+    fake, client, key, account_id, url = youtube
+    answer = _post(client, key, account_id, url, {"privacy": "private"})
+    assert answer.status_code == 200, answer.get_json()
+    target = db.session.scalar(db.select(DockTarget))
+    target.metadata_ = {"privacy": "private", "tags": 5}
+    db.session.commit()
+    run_live(pg_app)
+    post = client.get(f"{PREFIX}/posts/{answer.get_json()['data']['post_id']}", headers=auth(key)).get_json()["data"]
+    (stored,) = post["targets"]
+    assert stored["status"] == "failed" and "metadata.tags" in stored["error"]
+    assert run_live(pg_app) == 0
+    assert fake.sessions == {} and fake.videos == []
