@@ -26,14 +26,15 @@ def _item(mime_type: str, size: int = 2048) -> MediaItem:
 VIDEO, IMAGE = _item("video/mp4", 200 * 1024), _item("image/jpeg")
 # A post each platform takes with no metadata but what it requires (the generated metadata may override it).
 TAKEN = {
-    "facebook": ("Launch day", None, (), {}),
-    "instagram": ("Launch day", None, (IMAGE,), {}),
-    "threads": ("Launch day", None, (), {}),
-    "linkedin": ("Launch day", None, (), {}),
-    "reddit": ("Launch day", "Launch", (), {"subreddit": "python"}),
-    "tiktok": ("Launch day", None, (VIDEO,), {}),
-    "telegram": ("Launch day", None, (), {}),
-    "youtube": ("Launch day", "Launch", (VIDEO,), {}),
+    "facebook": ("facebook", "Launch day", None, (), {}),
+    "instagram": ("instagram", "Launch day", None, (IMAGE,), {}),
+    "threads": ("threads", "Launch day", None, (), {}),
+    "linkedin": ("linkedin", "Launch day", None, (), {}),
+    "reddit": ("reddit", "Launch day", "Launch", (), {"subreddit": "python"}),
+    "tiktok": ("tiktok", "Launch day", None, (VIDEO,), {}),
+    "tiktok photos": ("tiktok", "Launch day", "Launch", (IMAGE, IMAGE), {}),
+    "telegram": ("telegram", "Launch day", None, (), {}),
+    "youtube": ("youtube", "Launch day", "Launch", (VIDEO,), {}),
 }
 READ_FIELDS = ("privacy", "privacy_status", "tags", "category_id", "made_for_kids", "privacy_level",
                "disable_comment", "disable_duet", "disable_stitch", "auto_add_music", "brand_content_toggle",
@@ -56,15 +57,15 @@ def _encoded(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-def _request(platform: str, metadata: dict) -> PublishRequest:
-    text, title, media, required = TAKEN[platform]
+def _request(case: str, metadata: dict) -> PublishRequest:
+    _, text, title, media, required = TAKEN[case]
     return PublishRequest(text, title, media, {**required, **metadata}, "0" * 32)
 
 
-def _checked(platform: str, metadata: dict) -> PublishRequest | None:
-    request = _request(platform, metadata)
+def _checked(case: str, metadata: dict) -> PublishRequest | None:
+    request = _request(case, metadata)
     try:
-        adapter_for(platform).check(request)
+        adapter_for(TAKEN[case][0]).check(request)
     except PlatformError as error:
         assert error.kind is ErrorKind.BAD_REQUEST, error.message
         assert "metadata." in error.message or not metadata, error.message
@@ -72,12 +73,12 @@ def _checked(platform: str, metadata: dict) -> PublishRequest | None:
     return request
 
 
-@pytest.mark.parametrize("platform", sorted(TAKEN))
-def test_each_platform_takes_its_plain_post(platform):
-    assert _checked(platform, {}) is not None
+@pytest.mark.parametrize("case", sorted(TAKEN))
+def test_each_platform_takes_its_plain_post(case):
+    assert _checked(case, {}) is not None
 
 
-@pytest.mark.parametrize("platform", sorted(TAKEN))
+@pytest.mark.parametrize("case", sorted(TAKEN))
 @settings(max_examples=300, deadline=None, database=None)
 @given(metadata=METADATA)
 @example(metadata={"tags": 5})
@@ -87,15 +88,16 @@ def test_each_platform_takes_its_plain_post(platform):
 @example(metadata={"flair_text": "\ud800"})
 @example(metadata={"url": ["https://example.com"]})
 @example(metadata={"visibility": ["PUBLIC"]})
-def test_any_metadata_is_taken_or_refused_as_a_bad_request(platform, metadata):
-    request = _checked(platform, metadata)
-    if request is not None and platform == "youtube":
+@example(metadata={"photo_cover_index": 2, "auto_add_music": "yes"})
+def test_any_metadata_is_taken_or_refused_as_a_bad_request(case, metadata):
+    request = _checked(case, metadata)
+    if request is not None and case == "youtube":
         _encoded(video_resource(request))
-    if request is not None and platform == "tiktok":
+    if request is not None and case.startswith("tiktok"):
         _encoded(post_info(request, {"privacy_level_options": list(PRIVACY_LEVELS)}))
 
 
-@pytest.mark.parametrize(("platform", "metadata", "field"), [
+@pytest.mark.parametrize(("case", "metadata", "field"), [
     ("youtube", {"tags": 5}, "tags"),
     ("youtube", {"made_for_kids": "yes"}, "made_for_kids"),
     ("tiktok", {"privacy_level": ["SELF_ONLY"]}, "privacy_level"),
@@ -104,6 +106,9 @@ def test_any_metadata_is_taken_or_refused_as_a_bad_request(platform, metadata):
     ("tiktok", {"video_cover_timestamp_ms": "1000"}, "video_cover_timestamp_ms"),
     ("tiktok", {"duration_seconds": float("inf")}, "duration_seconds"),
     ("tiktok", {"photo_cover_index": 3}, "photo_cover_index"),
+    ("tiktok photos", {"photo_cover_index": 2}, "photo_cover_index"),
+    ("tiktok photos", {"auto_add_music": None, "photo_cover_index": -1}, "photo_cover_index"),
+    ("tiktok photos", {"auto_add_music": "yes"}, "auto_add_music"),
     ("reddit", {"subreddit": ["python"]}, "subreddit"),
     ("reddit", {"subreddit": True}, "subreddit"),
     ("reddit", {"title": {"t": 1}}, "title"),
@@ -117,22 +122,23 @@ def test_any_metadata_is_taken_or_refused_as_a_bad_request(platform, metadata):
     ("telegram", {"chat_id": True}, "chat_id"),
     ("telegram", {"chat_id": "-100 123"}, "chat_id"),
 ])
-def test_a_wrong_value_is_refused_naming_its_field(platform, metadata, field):
+def test_a_wrong_value_is_refused_naming_its_field(case, metadata, field):
     with pytest.raises(PlatformError) as refused:
-        adapter_for(platform).check(_request(platform, metadata))
+        adapter_for(TAKEN[case][0]).check(_request(case, metadata))
     assert refused.value.kind is ErrorKind.BAD_REQUEST
     assert f"metadata.{field}" in refused.value.message
 
 
-@pytest.mark.parametrize(("platform", "metadata"), [
+@pytest.mark.parametrize(("case", "metadata"), [
     ("tiktok", {"privacy_level": "SELF_ONLY", "disable_duet": True, "video_cover_timestamp_ms": 1500,
                 "duration_seconds": 12.5, "is_aigc": False}),
     ("reddit", {"subreddit": "r/python", "flair_text": "News", "nsfw": False, "url": "https://example.com/a"}),
     ("reddit", {"subreddit": 12345}),
+    ("tiktok photos", {"photo_cover_index": 1, "auto_add_music": False, "privacy_level": "SELF_ONLY"}),
     ("linkedin", {"visibility": "CONNECTIONS", "url": "https://example.com/a"}),
     ("telegram", {"chat_id": -1001234567890}),
     ("telegram", {"chat_id": "@launch_channel"}),
     ("youtube", {"privacy": "unlisted", "tags": ["a", "b c"], "category_id": "22", "made_for_kids": False}),
 ])
-def test_right_values_are_taken(platform, metadata):
-    adapter_for(platform).check(_request(platform, metadata))
+def test_right_values_are_taken(case, metadata):
+    adapter_for(TAKEN[case][0]).check(_request(case, metadata))
