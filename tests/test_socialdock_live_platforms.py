@@ -129,6 +129,7 @@ def test_one_post_reaches_all_eight_platforms_once_each(pg_app, clock, receiver,
             assert [item["id"] for item in fakes[target["platform"]].published()] == [target["platform_post_id"]]
         assert post["status"] == "published"
         assert [item["text"] for item in fakes["threads"].published()] == ["Launch video"]
+        assert [video["status"]["privacyStatus"] for video in fakes["youtube"].videos] == ["unlisted"]
         run_worker(pg_app)
         events = [json.loads(request["body"]) for request in receiver.received("/video")]
         assert sorted((event["event"], event["data"]["target"]["platform"]) for event in events) == sorted(

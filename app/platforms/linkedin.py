@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from app.platforms import metadata_rules as rules
 from app.platforms import oauth
 from app.platforms.base import (
     AppCredentials,
@@ -143,12 +144,8 @@ class LinkedInAdapter(PlatformAdapter):
             raise _refused(f"the text is {len(request.text)} characters; LinkedIn takes at most {MAX_TEXT}")
         if not request.text.strip() and not request.media:
             raise _refused("the post has neither text nor media")
-        visibility = request.metadata.get("visibility", "PUBLIC")
-        if visibility not in VISIBILITIES:
-            raise _refused(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
-        link = request.metadata.get("url")
-        if link is not None and (not isinstance(link, str) or not link.startswith(("http://", "https://"))):
-            raise _refused("metadata.url must be an http(s) link")
+        rules.text(request.metadata, "visibility", "LinkedIn", max_length=0, choices=VISIBILITIES)
+        link = rules.link(request.metadata, "url", "LinkedIn")
         if link and request.media:
             raise _refused("a post shares a link or carries media, not both")
         videos = [item for item in request.media if item.kind == "video"]
@@ -176,7 +173,7 @@ class LinkedInAdapter(PlatformAdapter):
         body = {
             "author": ctx.account.platform_account_id,
             "commentary": little_text(request.text),
-            "visibility": request.metadata.get("visibility", "PUBLIC"),
+            "visibility": request.metadata.get("visibility") or "PUBLIC",
             "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                              "thirdPartyDistributionChannels": []},
             "lifecycleState": "PUBLISHED",

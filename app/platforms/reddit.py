@@ -23,6 +23,7 @@ import time
 from datetime import timedelta
 from urllib.parse import quote
 
+from app.platforms import metadata_rules as rules
 from app.platforms import oauth
 from app.platforms.base import (
     AppCredentials,
@@ -49,18 +50,32 @@ CLOCK_SLACK = timedelta(minutes=5)
 IMAGE_PROCESSING_WINDOW = 15 * 60
 PROCESSING_RETRY_AFTER = 30.0
 SITE = "https://www.reddit.com"
+PLATFORM = "Reddit"
 FLAIR_LIMITS = {"flair_id": 36, "flair_text": 64}
 
 
 def _refused(message: str) -> PlatformError:
-    return PlatformError(ErrorKind.BAD_REQUEST, f"Reddit: {message}")
+    return PlatformError(ErrorKind.BAD_REQUEST, f"{PLATFORM}: {message}")
 
 
 def subreddit_of(request: PublishRequest) -> str:
-    found = SUBREDDIT.match(str(request.metadata.get("subreddit") or "").strip())
+    named = request.metadata.get("subreddit")
+    if isinstance(named, int) and not isinstance(named, bool):
+        named = str(named)
+    found = SUBREDDIT.match(named.strip()) if isinstance(named, str) else None
     if not found:
         raise _refused("metadata.subreddit must name a subreddit (e.g. \"python\" or \"r/python\")")
     return found.group(1)
+
+
+def check_metadata(metadata: dict) -> str | None:
+    """The metadata fields publish reads besides the subreddit, of the right type and size; answers the link."""
+    rules.text(metadata, "title", PLATFORM, max_length=MAX_TITLE)
+    for name, limit in FLAIR_LIMITS.items():
+        rules.text(metadata, name, PLATFORM, max_length=limit)
+    for name in ("nsfw", "spoiler"):
+        rules.flag(metadata, name, PLATFORM)
+    return rules.link(metadata, "url", PLATFORM)
 
 
 def title_of(request: PublishRequest) -> str:
@@ -113,6 +128,8 @@ class RedditAdapter(PlatformAdapter):
 
     # --- publishing -----------------------------------------------------------------------------------------------
     def check(self, request: PublishRequest) -> None:
+        if not all(rules.sendable(value) for value in (request.text, request.title or "")):
+            raise _refused("the title and text must not carry NUL or invalid (unpaired surrogate) characters")
         subreddit_of(request)
         title = title_of(request)
         if not title:
@@ -121,17 +138,11 @@ class RedditAdapter(PlatformAdapter):
             raise _refused(f"the title is {len(title)} characters; Reddit takes at most {MAX_TITLE}")
         if len(request.text) > MAX_TEXT:
             raise _refused(f"the text is {len(request.text)} characters; Reddit takes at most {MAX_TEXT}")
-        link = request.metadata.get("url")
-        if link and not str(link).startswith(("http://", "https://")):
-            raise _refused("metadata.url must be an http(s) link")
+        link = check_metadata(request.metadata)
         if link and request.media:
             raise _refused("a post is a link or an image, not both")
         if len(request.media) > 1:
             raise _refused("a post takes one image here (galleries are not supported)")
-        for name in ("flair_id", "flair_text"):
-            value = request.metadata.get(name)
-            if value is not None and (not isinstance(value, str) or len(value) > FLAIR_LIMITS[name]):
-                raise _refused(f"metadata.{name} must be text of at most {FLAIR_LIMITS[name]} characters")
         for item in request.media:
             name = item.file_name or item.kind
             if item.kind != "image":

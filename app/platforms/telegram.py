@@ -32,6 +32,7 @@ from app.platforms.base import (
     TokenSet,
 )
 from app.platforms.http import PlatformHttp
+from app.platforms.telegram_rules import check_metadata
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 VIDEO_TYPES = ("video/mp4",)
@@ -158,6 +159,7 @@ class TelegramAdapter(PlatformAdapter):
 
     # --- publishing ---------------------------------------------------------------------------------------------
     def check(self, request: PublishRequest) -> None:
+        check_metadata(request.metadata)
         media = request.media
         if len(media) > MAX_GROUP:
             raise PlatformError(ErrorKind.BAD_REQUEST, f"Telegram: at most {MAX_GROUP} photos or videos a message")

@@ -14,7 +14,8 @@ posts after moderation (minutes to hours): a lost answer cannot be told from "no
 reads that list (videos since `started_at` whose caption is ours) before an init is repeated.
 
 Photos exist only as PULL_FROM_URL (`content/init`): when that answer is lost and the list does not show the post,
-the target fails saying so rather than risk a second post.
+the target fails saying so rather than risk a second post. What a post may be (`tiktok_rules`) and the post_info it
+is initialised with (`tiktok_post_info`) live beside this module.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ from app.platforms.base import (
 )
 from app.platforms.http import PlatformHttp
 from app.platforms.tiktok_errors import data_of, fail_reason_error, token_error
+from app.platforms.tiktok_post_info import photo_cover_index, post_info
 from app.platforms.tiktok_rules import (
     DEFAULT_CHUNK,
     MAX_CHUNK,
     MIN_CHUNK,
     caption,
-    check_duration,
     check_request,
     chunk_plan,
     chunk_range,
@@ -125,37 +126,14 @@ class TikTokAdapter(PlatformAdapter):
 
     def _post_info(self, http: PlatformHttp, ctx: PublishContext) -> dict:
         creator = data_of(http.read("POST", "/v2/post/publish/creator_info/query/", headers=_json_headers(ctx.tokens)))
-        options = list(creator.get("privacy_level_options") or [])
-        wanted = ctx.request.metadata.get("privacy_level")
-        if wanted and wanted not in options:
-            raise PlatformError(ErrorKind.BAD_REQUEST, f"TikTok: this account offers the privacy levels "
-                                f"{', '.join(options) or 'none'}, not {wanted}")
-        privacy = wanted or next((level for level in ("PUBLIC_TO_EVERYONE", "SELF_ONLY") if level in options),
-                                 options[0] if options else "SELF_ONLY")
-        metadata, request = ctx.request.metadata, ctx.request
-        info = {"privacy_level": privacy,
-                "disable_comment": bool(creator.get("comment_disabled") or metadata.get("disable_comment"))}
-        if is_photo_post(request):
-            info["description"] = request.text or ""
-            if request.title:
-                info["title"] = request.title
-            info["auto_add_music"] = bool(metadata.get("auto_add_music", True))
-        else:
-            check_duration(request, creator.get("max_video_post_duration_sec"))
-            info |= {"title": caption(request),
-                     "disable_duet": bool(creator.get("duet_disabled") or metadata.get("disable_duet")),
-                     "disable_stitch": bool(creator.get("stitch_disabled") or metadata.get("disable_stitch"))}
-        for key in ("video_cover_timestamp_ms", "brand_content_toggle", "brand_organic_toggle", "is_aigc"):
-            if key in metadata:
-                info[key] = metadata[key]
-        return info
+        return post_info(ctx.request, creator)
 
     def _photo_init(self, http: PlatformHttp, ctx: PublishContext) -> None:
         """Photos go by PULL_FROM_URL (TikTok fetches them from our media store, whose domain must be verified)."""
         request = ctx.request
         body = {"post_info": self._post_info(http, ctx), "post_mode": "DIRECT_POST", "media_type": "PHOTO",
                 "source_info": {"source": "PULL_FROM_URL", "photo_images": [item.url for item in request.media],
-                                "photo_cover_index": int(request.metadata.get("photo_cover_index") or 0)}}
+                                "photo_cover_index": photo_cover_index(request)}}
         ctx.save(step="photo_init", publish_id=None)
         data = data_of(http.write("POST", "/v2/post/publish/content/init/", json=body,
                                   headers=_json_headers(ctx.tokens)))

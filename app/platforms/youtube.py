@@ -12,7 +12,8 @@ Publishing (one video, never twice):
 
 `find_published` probes the session; without one (or with an expired one) it reads the channel's uploads playlist
 for a video since `started_at` with our title. Quota: videos.insert has its own bucket of 100 a day per project
-(`limits`), other calls share 10,000 units; both reset at midnight Pacific Time (`youtube_errors`).
+(`limits`), other calls share 10,000 units; both reset at midnight Pacific Time (`youtube_errors`). What YouTube
+takes and the video resource sent (privacy, tags, category, made for kids) are in `youtube_rules`.
 """
 
 from __future__ import annotations
@@ -34,12 +35,11 @@ from app.platforms.base import (
 )
 from app.platforms.http import PlatformHttp
 from app.platforms.youtube_errors import api_error, token_error
+from app.platforms.youtube_rules import check_request, title_of, video_resource
 
 KIB = 1024
 CHUNK_UNIT = 256 * KIB  # every chunk but the last is a multiple of 256 KiB
 DEFAULT_CHUNK = 32 * CHUNK_UNIT  # 8 MiB
-MAX_VIDEO_BYTES = 256 * 1024 ** 3
-MAX_TITLE, MAX_DESCRIPTION_BYTES = 100, 5000
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"]
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 UPLOAD_PATH = "/upload/youtube/v3/videos"
@@ -52,13 +52,6 @@ def _bearer(tokens: TokenSet) -> dict:
 
 def _watch(video_id: str) -> Published:
     return Published(video_id, f"https://www.youtube.com/watch?v={video_id}")
-
-
-def _title(request: PublishRequest) -> str:
-    if request.title:
-        return request.title.strip()
-    first_line = (request.text or "").strip().splitlines()[0] if (request.text or "").strip() else ""
-    return first_line[:MAX_TITLE].strip()
 
 
 class YouTubeAdapter(PlatformAdapter):
@@ -131,31 +124,7 @@ class YouTubeAdapter(PlatformAdapter):
 
     # --- publishing -----------------------------------------------------------------------------------------------
     def check(self, request: PublishRequest) -> None:
-        if len(request.media) != 1 or request.media[0].kind != "video":
-            raise PlatformError(ErrorKind.BAD_REQUEST, "YouTube: a post needs exactly one video (text alone or "
-                                "images are not taken)")
-        video = request.media[0]
-        if not (video.mime_type.startswith("video/") or video.mime_type == "application/octet-stream"):
-            raise PlatformError(ErrorKind.BAD_REQUEST, f"YouTube: {video.mime_type} is not a video format")
-        if video.size_bytes > MAX_VIDEO_BYTES or video.size_bytes <= 0:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "YouTube: the video must be between 1 byte and 256 GB")
-        title = _title(request)
-        if not title or len(title) > MAX_TITLE or "<" in title or ">" in title:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "YouTube: a video needs a title of 1-100 characters without "
-                                "< or > (the post's title, or its text's first line)")
-        if len((request.text or "").encode()) > MAX_DESCRIPTION_BYTES or "<" in request.text or ">" in request.text:
-            raise PlatformError(ErrorKind.BAD_REQUEST, "YouTube: the description (the post's text) must be at most "
-                                "5000 bytes without < or >")
-
-    def _metadata(self, request: PublishRequest) -> dict:
-        meta = request.metadata
-        snippet = {"title": _title(request), "description": request.text or "",
-                   "categoryId": str(meta.get("category_id") or "22")}
-        if meta.get("tags"):
-            snippet["tags"] = list(meta["tags"])
-        status = {"privacyStatus": meta.get("privacy_status") or "public",
-                  "selfDeclaredMadeForKids": bool(meta.get("made_for_kids", False))}
-        return {"snippet": snippet, "status": status}
+        check_request(request)
 
     def _chunk_size(self, app: AppCredentials) -> int:
         wanted = int(app.extra.get("chunk_size") or DEFAULT_CHUNK)
@@ -165,7 +134,7 @@ class YouTubeAdapter(PlatformAdapter):
         video = ctx.request.media[0]
         ctx.save(step="session", session_url=None, uploaded=0)
         response = http.write("POST", UPLOAD_PATH, params={"uploadType": "resumable", "part": "snippet,status"},
-                              json=self._metadata(ctx.request), headers={
+                              json=video_resource(ctx.request), headers={
                                   **_bearer(ctx.tokens), "X-Upload-Content-Length": str(video.size_bytes),
                                   "X-Upload-Content-Type": video.mime_type}, allow_redirects=False)
         if response.status_code != 200 or not response.headers.get("Location"):
@@ -269,7 +238,7 @@ class YouTubeAdapter(PlatformAdapter):
             return None
         items = self._get(ctx.app, ctx.tokens, "/youtube/v3/playlistItems", {
             "part": "snippet", "playlistId": playlist, "maxResults": 25}).get("items") or []
-        title = _title(ctx.request)
+        title = title_of(ctx.request)
         for item in items:
             snippet = item.get("snippet") or {}
             published_at = datetime.fromisoformat(str(snippet.get("publishedAt", "1970-01-01T00:00:00Z"))

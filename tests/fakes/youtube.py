@@ -19,6 +19,7 @@ from tests.fakes.base import FakePlatform
 CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
 CHANNEL, UPLOADS = "UCfakechannel0000000001", "UUfakechannel0000000001"
 CHUNK_UNIT = 256 * 1024
+PRIVACY = ("public", "unlisted", "private")
 
 
 def google_error(status: int, reason: str, message: str, domain: str = "youtube.api"):
@@ -26,6 +27,21 @@ def google_error(status: int, reason: str, message: str, domain: str = "youtube.
                                   "errors": [{"message": message, "domain": domain, "reason": reason}]}})
     response.status_code = status
     return response
+
+
+def _metadata_error(body: dict):
+    """videos.insert's refusals of a snippet or status it cannot take (the video resource's documented types)."""
+    snippet, status = body.get("snippet") or {}, body.get("status") or {}
+    tags = snippet.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags) or len(",".join(tags)) > 500:
+        return google_error(400, "invalidTags", "The request metadata specifies invalid video keywords.")
+    if not str(snippet.get("categoryId", "22")).isdigit():
+        return google_error(400, "invalidCategoryId", "The snippet.categoryId property specifies an invalid ID.")
+    if status.get("privacyStatus", "public") not in PRIVACY:
+        return google_error(400, "invalidVideoMetadata", "The request metadata is invalid (status.privacyStatus).")
+    if not isinstance(status.get("selfDeclaredMadeForKids", False), bool):
+        return google_error(400, "invalidVideoMetadata", "status.selfDeclaredMadeForKids must be a boolean.")
+    return None
 
 
 def _s256(verifier: str) -> str:
@@ -186,6 +202,9 @@ class FakeYouTube(FakePlatform):
         title = str((body.get("snippet") or {}).get("title") or "")
         if not title or len(title) > 100 or "<" in title or ">" in title:
             return google_error(400, "invalidTitle", "The request metadata specifies an invalid video title.")
+        refused = _metadata_error(body)
+        if refused is not None:
+            return refused
         upload_id = secrets.token_urlsafe(12)
         self.sessions[upload_id] = {"size": int(length), "received": bytearray(), "resource": body, "video": None,
                                     "type": request.headers.get("X-Upload-Content-Type", "video/*")}
