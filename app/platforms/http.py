@@ -10,8 +10,8 @@ acted, so `write` raises RETRY_LATER with maybe_happened=True for every status >
 PUT then probes the session, read-only, before sending more). A 2xx answer the adapter cannot read (no JSON, no id)
 is the same case: `unreadable(...)` is the error every adapter raises for it.
 
-Both map the answers every platform shares: 401 -> REFRESH_TOKEN, 429 (and 503 with Retry-After) -> RETRY_LATER
-with the wait. Everything else comes back to the adapter, which knows its platform's error bodies.
+Both map the answers every platform shares: 401 -> REFRESH_TOKEN, 429 (and, for a read, 503 with Retry-After) ->
+RETRY_LATER with the wait. Everything else comes back to the adapter, which knows its platform's error bodies.
 """
 
 from __future__ import annotations
@@ -24,12 +24,23 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from app.logging_setup import redact_http_client_logs
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 UPLOAD_READ_TIMEOUT = 120
 DEFAULT_RETRY_AFTER = 60.0
+
+# urllib3 logs every request's URL at DEBUG: Meta's tokens in query strings, Telegram's in the path. Never written.
+redact_http_client_logs()
+
+
+_NAMES = {"linkedin": "LinkedIn", "tiktok": "TikTok", "youtube": "YouTube"}
+
+
+def display_name(platform: str) -> str:
+    return _NAMES.get(platform, platform.capitalize())
 
 
 def retry_after_seconds(response: requests.Response, default: float = DEFAULT_RETRY_AFTER) -> float:
@@ -105,8 +116,8 @@ class PlatformHttp:
         """A 5xx answer to a write: the platform (behind a proxy or gateway) may have acted before failing."""
         if response.status_code < 500:
             return response
-        raise PlatformError(ErrorKind.RETRY_LATER, f"{self.app.platform} answered HTTP {response.status_code}; "
-                            "checking whether it was published before trying again",
+        raise PlatformError(ErrorKind.RETRY_LATER, f"{display_name(self.app.platform)} is unavailable (HTTP "
+                            f"{response.status_code}); checking whether it was published before trying again",
                             retry_after=retry_after_seconds(response, 30.0), status=response.status_code,
                             detail=response.text[:300], maybe_happened=True)
 

@@ -16,7 +16,6 @@ with "may have been sent; check the chat".
 from __future__ import annotations
 
 import json
-import logging
 import re
 
 from app.platforms.base import (
@@ -44,20 +43,6 @@ MAX_GROUP = 10
 UPDATES_PER_PAGE = 100  # getUpdates' most
 UPDATE_PAGES = 50  # Telegram keeps unconfirmed updates 24 hours; 5000 is far more than a connect needs to read
 _CONNECT = re.compile(r"^/connect(?:@\w+)?\s+(\d{6})\s*$")
-_BOT_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_\-]+")
-
-
-class _HideBotTokens(logging.Filter):
-    """The Bot API puts the token in the URL path, which urllib3 logs at DEBUG: never let it reach a log line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/bot" in message:
-            record.msg, record.args = _BOT_PATH.sub("/bot[redacted]", message), None
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_HideBotTokens())
 
 
 def _connect_chat(update: dict, code: str) -> Identity | None:
