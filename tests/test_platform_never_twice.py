@@ -101,14 +101,16 @@ def test_reddit_bad_gateway_after_submitting_is_not_submitted_twice():
         assert outcomes[0].platform_post_id == fake.published()[0]["id"]
 
 
-def test_facebook_transient_500_after_posting_is_not_posted_twice():
+@pytest.mark.parametrize("code", [500, 400])
+def test_facebook_transient_error_after_posting_is_not_posted_twice(code):
+    """Meta's own trouble (code 2, `is_transient`) may come after the post was made, whatever the HTTP status."""
     transient = json.dumps({"error": {"message": "An unexpected error has occurred. Please retry your request "
                                       "later.", "type": "OAuthException", "code": 2, "is_transient": True}})
     with FakeFacebook() as fake:
         app, tokens = connected(facebook.ADAPTER, fake)
         [page] = facebook.ADAPTER.identities(app, tokens)
         ctx = context(app, page.tokens, page, text="Only once")
-        fake.arm("POST", f"/{page.platform_account_id}/feed", after_acting(500, body=transient))
+        fake.arm("POST", f"/{page.platform_account_id}/feed", after_acting(code, body=transient))
         _attempts(facebook.ADAPTER, ctx)
         assert len(fake.published()) == 1 and fake.calls("POST", f"/{page.platform_account_id}/feed") == 1
 
