@@ -3,6 +3,7 @@ last one we know. "Not sent" only past the chat's end; a busy chat is walked acr
 with buttons (another app) stops it; a private chat's ids prove nothing. Connecting pages through a backlog."""
 
 import pytest
+from flask import jsonify, request
 
 from app.platforms.attempt import publish_once
 from app.platforms.base import ErrorKind, Identity, PlatformError, TokenSet
@@ -125,3 +126,28 @@ def test_a_short_queue_of_updates_is_read_without_confirming_anything(fake):
         fake.person_posts(CHAT, f"hello {index}")
     assert ADAPTER.chat_with_code(app, BOT_TOKEN, "111111") is None
     assert len(fake.updates) == 30
+
+
+
+def test_a_probe_slowed_down_by_telegram_goes_on_where_it_stopped(fake):
+    known = fake.person_posts(CHAT, "/connect 123456")
+    for index in range(5):
+        fake.person_posts(CHAT, f"chatter {index}")
+    probes = {"seen": 0}
+
+    @fake.app.before_request
+    def _slow_down_the_fourth_probe():  # Telegram's 429 once the probe has read three messages of other people
+        if request.path.endswith("/editMessageReplyMarkup"):
+            probes["seen"] += 1
+            if probes["seen"] == 4:
+                return jsonify(ok=False, error_code=429, description="Too Many Requests: retry after 3",
+                               parameters={"retry_after": 3}), 429
+        return None
+
+    ctx = _ctx(fake, known)
+    fake.arm("POST", SEND, lose_answer())
+    with pytest.raises(PlatformError) as slowed:
+        publish_once(ADAPTER, ctx, _refresh)
+    assert slowed.value.kind is ErrorKind.RETRY_LATER and ctx.checkpoint["probe_from"] == known + 3
+    found = publish_once(ADAPTER, ctx, _refresh)
+    assert _ours(fake) == ["Our announcement"] and found.platform_post_id == fake.published()[0]["id"]

@@ -53,7 +53,9 @@ def find_sent(ctx: PublishContext, call: Callable[..., dict], chat: str, known: 
             call("editMessageReplyMarkup", json={"chat_id": chat, "message_id": message_id})
         except PlatformError as error:
             said = (error.detail or "").lower()
-            if error.kind is not ErrorKind.BAD_REQUEST:
+            if error.kind is not ErrorKind.BAD_REQUEST:  # 429, unreachable: the next check goes on from here
+                if per_chat and proved > known:
+                    ctx.save(probe_from=proved)
                 raise
             if "message is not modified" in said:
                 return message_id
