@@ -2,6 +2,12 @@
 
 `socialscalr serve` shows the access log and warnings by default, RQ's chatter on request.
 
+Credentials never reach a line, in either format: both formatters redact (`redact`), and the loggers of the HTTP
+clients (urllib3, which logs every request's URL at DEBUG) carry `RedactCredentials`, so a record is clean before any
+handler sees it, whoever configured the handler. Meta's APIs take `access_token` (and `client_secret`,
+`fb_exchange_token`, `input_token`, `appsecret_proof`, the OAuth `code`) as query parameters of GETs, and Telegram's
+bot token is in its URL path: with LOG_LEVEL=DEBUG urllib3 would otherwise write them out.
+
 An idle embedded worker logs every periodic job RQ runs (about 70 lines a minute), which buries the
 access log. RQ's loggers (`rq.worker`, `rq.job`, `rq.scheduler`) get a handler here whose level is
 WARNING unless `--verbose` or LOG_LEVEL asks for more; RQ then adds no handler of its own.
@@ -35,7 +41,7 @@ def quiet_rq(verbose: bool = False) -> int:
         handler = json_handler()
     else:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(RQ_FORMAT, datefmt="%H:%M:%S"))
+        handler.setFormatter(PlainFormatter(RQ_FORMAT, datefmt="%H:%M:%S"))
     handler.setLevel(level)
     rq_logger = logging.getLogger("rq")
     rq_logger.handlers = [handler]
@@ -54,11 +60,46 @@ _SECRETS = (
     (re.compile(r"(?i)\b(password|passwd|secret|token|api[_-]?key)([\"']?\s*[=:]\s*[\"']?)[^\s,;&\"'}]+"),
      r"\1\2[redacted]"),
     (re.compile(r"(?i)(://[^/\s:@]+:)[^@\s/]+@"), r"\1[redacted]@"),  # user:password@ in a URL
-    # Platform credentials (SocialDock): OAuth fields, and Telegram's bot token in its API's URL path.
-    (re.compile(r"(?i)\b(\w+_token|client_secret|code_verifier)([\"']?\s*[=:]\s*[\"']?)[^\s,;&\"'}]+"),
-     r"\1\2[redacted]"),
+    # Platform credentials (SocialDock): OAuth fields and Meta's query parameters (access_token, fb_exchange_token,
+    # input_token, client_secret, appsecret_proof), and Telegram's bot token in its API's URL path.
+    (re.compile(r"(?i)\b(\w+_token|client_secret|code_verifier|appsecret_proof)([\"']?\s*[=:]\s*[\"']?)"
+                r"[^\s,;&\"'}]+"), r"\1\2[redacted]"),
     (re.compile(r"/bot\d+:[A-Za-z0-9_\-]+"), "/bot[redacted]"),
+    (re.compile(r"([?&]code=)[^\s&\"']+"), r"\1[redacted]"),  # an OAuth code in a URL's query (a token exchange)
 )
+
+
+class RedactCredentials(logging.Filter):
+    """Rewrites a record whose message holds a credential (its arguments merged in), before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class PlainFormatter(logging.Formatter):
+    """The plain text format, credentials redacted (the message and any exception)."""
+
+    def format(self, record):
+        return redact(super().format(record))
+
+
+_REDACT = RedactCredentials()
+# The HTTP clients' loggers: urllib3 writes each request's method and URL (query string included) at DEBUG.
+HTTP_CLIENT_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "requests")
+
+
+def redact_http_client_logs() -> None:
+    for name in HTTP_CLIENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
+redact_http_client_logs()
 
 
 def log_format() -> str:

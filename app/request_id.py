@@ -6,7 +6,7 @@ import uuid
 
 from flask import g, has_request_context, request
 
-from app.logging_setup import log_format, use_json_logs
+from app.logging_setup import PlainFormatter, log_format, use_json_logs
 
 HEADER = "X-Request-ID"
 # A caller's id is reused only when it is short and plain, so logs cannot be forged through it.
@@ -35,7 +35,7 @@ def configure_logging(app):
         app.logger.setLevel(logging.INFO)
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.setFormatter(PlainFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     handler.addFilter(RequestIdFilter())
     app.logger.handlers = [handler]
     root = logging.getLogger("app")

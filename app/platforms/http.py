@@ -4,10 +4,14 @@
 short backoff (urllib3's Retry). A Retry-After is never slept out in place (it could hold a worker for hours): it
 becomes RETRY_LATER and the publisher moves the target's next attempt. `PlatformHttp.write` never retries: if the
 connection breaks after the request went out, the platform may have acted, so it raises PlatformError(RETRY_LATER,
-maybe_happened=True) and the publisher asks the adapter's `find_published` before anything is sent again.
+maybe_happened=True) and the publisher asks the adapter's `find_published` before anything is sent again. The
+same holds for any 5xx answer to a write: a gateway's 502/504 (or a platform's own 500) can come after the platform
+acted, so `write` raises RETRY_LATER with maybe_happened=True for every status >= 500 (a resumable upload's chunk
+PUT then probes the session, read-only, before sending more). A 2xx answer the adapter cannot read (no JSON, no id)
+is the same case: `unreadable(...)` is the error every adapter raises for it.
 
-Both map the answers every platform shares: 401 -> REFRESH_TOKEN, 429 (and 503 with Retry-After) -> RETRY_LATER
-with the wait. Everything else comes back to the adapter, which knows its platform's error bodies.
+Both map the answers every platform shares: 401 -> REFRESH_TOKEN, 429 (and, for a read, 503 with Retry-After) ->
+RETRY_LATER with the wait. Everything else comes back to the adapter, which knows its platform's error bodies.
 """
 
 from __future__ import annotations
@@ -20,12 +24,23 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from app.logging_setup import redact_http_client_logs
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
 UPLOAD_READ_TIMEOUT = 120
 DEFAULT_RETRY_AFTER = 60.0
+
+# urllib3 logs every request's URL at DEBUG: Meta's tokens in query strings, Telegram's in the path. Never written.
+redact_http_client_logs()
+
+
+_NAMES = {"linkedin": "LinkedIn", "tiktok": "TikTok", "youtube": "YouTube"}
+
+
+def display_name(platform: str) -> str:
+    return _NAMES.get(platform, platform.capitalize())
 
 
 def retry_after_seconds(response: requests.Response, default: float = DEFAULT_RETRY_AFTER) -> float:
@@ -95,7 +110,16 @@ class PlatformHttp:
             raise PlatformError(ErrorKind.RETRY_LATER, f"{self.app.platform} request failed; will try again",
                                 retry_after=DEFAULT_RETRY_AFTER, detail=type(error).__name__,
                                 maybe_happened=True) from error
-        return self._common(response)
+        return self._common(self._server_trouble(response))
+
+    def _server_trouble(self, response: requests.Response) -> requests.Response:
+        """A 5xx answer to a write: the platform (behind a proxy or gateway) may have acted before failing."""
+        if response.status_code < 500:
+            return response
+        raise PlatformError(ErrorKind.RETRY_LATER, f"{display_name(self.app.platform)} is unavailable (HTTP "
+                            f"{response.status_code}); checking whether it was published before trying again",
+                            retry_after=retry_after_seconds(response, 30.0), status=response.status_code,
+                            detail=response.text[:300], maybe_happened=True)
 
     def _common(self, response: requests.Response) -> requests.Response:
         if response.status_code == 401:
@@ -107,6 +131,13 @@ class PlatformHttp:
                                 f"in {int(wait)} s", retry_after=wait, status=response.status_code,
                                 detail=response.text[:300])
         return response
+
+
+def unreadable(platform: str, response: requests.Response, doing: str) -> PlatformError:
+    """A 2xx answer to a write that carries no readable result: the platform acted, or may have; ask it first."""
+    return PlatformError(ErrorKind.RETRY_LATER, f"{platform} answered without a readable result while trying to "
+                         f"{doing}; checking whether it was published before trying again", retry_after=5.0,
+                         status=response.status_code, detail=response.text[:300], maybe_happened=True)
 
 
 def sleep_for(error: PlatformError, cap: float) -> bool:

@@ -29,7 +29,7 @@ from datetime import datetime
 import requests
 
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError
-from app.platforms.http import PlatformHttp, retry_after_seconds
+from app.platforms.http import PlatformHttp, retry_after_seconds, unreadable
 
 EXPIRED_SUBCODES = {463}
 REVOKED_SUBCODES = {
@@ -98,6 +98,15 @@ def classify(label: str, error: dict, *, status: int | None = None, retry_after:
     return fail(ErrorKind.BAD_REQUEST, f"{label} refused the post: {said}")
 
 
+def is_transient(response: requests.Response) -> bool:
+    """Whether Meta's error body says the trouble was its own (codes 1 and 2, or `is_transient`)."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and (error.get("code") in (1, 2) or bool(error.get("is_transient")))
+
+
 def _percent_spent(usage: dict) -> bool:
     return any(isinstance(value, int | float) and value >= 100 for value in usage.values())
 
@@ -159,7 +168,15 @@ class GraphApi:
         """A write, sent once. Its answer is returned even when the usage headers say the budget is now spent (the
         id it carries must be recorded); the next read will pause."""
         self._authorized(data, token)
-        return self._body(self._send(self.http.write, "POST", path, data=data))
+        response = self._send(self.http.write, "POST", path, data=data)
+        try:
+            return self._body(response)
+        except PlatformError as error:
+            if response.status_code < 300:  # a 2xx we cannot read: Meta acted
+                raise unreadable(self.label, response, f"call {path.rsplit('/', 1)[-1]}") from error
+            if error.kind is ErrorKind.RETRY_LATER and error.status != 429 and is_transient(response):
+                error.maybe_happened = True  # Meta's own trouble (code 1, 2, is_transient) may come after it acted
+            raise
 
     def token_call(self, method: str, path: str, *, base: str | None = None, once: bool = False, **params) -> dict:
         """An OAuth token endpoint. A refusal means no access was granted (a wrong or used code, a revoked token).

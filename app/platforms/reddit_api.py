@@ -21,7 +21,7 @@ import time
 import requests
 
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError, TokenSet
-from app.platforms.http import PlatformHttp
+from app.platforms.http import PlatformHttp, unreadable
 
 SERVER_RETRY_AFTER = 60.0
 DEFAULT_RATELIMIT_WAIT = 60.0
@@ -130,7 +130,12 @@ class RedditApi:
         self._wait_for_budget()
         response = self.http.write("POST", path, headers=self._headers(), **kwargs)
         self._note_budget(response)
-        return classify(response, doing)
+        try:
+            return classify(response, doing)
+        except PlatformError as error:
+            if response.status_code < 300:  # accepted, but the answer cannot be read: Reddit may have acted
+                raise unreadable("Reddit", response, doing) from error
+            raise
 
     def token(self, form: dict, doing: str) -> dict:
         """POST www.reddit.com/api/v1/access_token with the app's id and secret as HTTP basic auth."""

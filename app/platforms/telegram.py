@@ -5,18 +5,17 @@ a person posted the one-time `/connect <code>` the connect page showed (found wi
 the TokenSet's access token; it never expires and cannot be refreshed, so 401 Unauthorized (a revoked token) and 403
 (the bot was kicked from the chat or blocked) disconnect the account. 429 carries `parameters.retry_after`.
 
-Never twice. The Bot API cannot read a chat's history, so after a lost answer `find_published` probes the message
-ids after the last one we know in that chat (the connect message, then each post we made: `ctx.account.extra`
-`last_post_id`) with `editMessageReplyMarkup` and no markup: Telegram answers "message is not modified" for a message
-this bot sent, "message can't be edited" for someone else's and "message to edit not found" past the chat's end.
-The first message of this bot after the known one is ours (the publisher sends one message at a time per chat).
-When no message id is known it refuses to guess: the target fails with "may have been sent; check the chat".
+Never twice. The Bot API cannot read a chat's history, so after a lost answer (a broken connection, any 5xx, an
+unreadable 200) `find_published` probes the message ids after the last one we know in that chat (the connect
+message, then each post we made: `ctx.account.extra` `last_post_id`) with `editMessageReplyMarkup` and no markup
+(app/platforms/telegram_probe.py says what each answer means and why that probe). It answers "not sent" only after
+seeing the chat's end; when no message id is known, or the answers cannot tell, it refuses to guess: the target fails
+with "may have been sent; check the chat".
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 
 from app.platforms.base import (
@@ -31,7 +30,8 @@ from app.platforms.base import (
     PublishRequest,
     TokenSet,
 )
-from app.platforms.http import PlatformHttp
+from app.platforms.http import PlatformHttp, unreadable
+from app.platforms.telegram_probe import find_sent
 from app.platforms.telegram_rules import check_metadata
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -41,22 +41,20 @@ MAX_VIDEO_BYTES = 50 * 1024 * 1024  # upload limit of bots (sendVideo / sendMedi
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_GROUP = 10
-PROBE_WINDOW = 20
+UPDATES_PER_PAGE = 100  # getUpdates' most
+UPDATE_PAGES = 50  # Telegram keeps unconfirmed updates 24 hours; 5000 is far more than a connect needs to read
 _CONNECT = re.compile(r"^/connect(?:@\w+)?\s+(\d{6})\s*$")
-_BOT_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_\-]+")
 
 
-class _HideBotTokens(logging.Filter):
-    """The Bot API puts the token in the URL path, which urllib3 logs at DEBUG: never let it reach a log line."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/bot" in message:
-            record.msg, record.args = _BOT_PATH.sub("/bot[redacted]", message), None
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_HideBotTokens())
+def _connect_chat(update: dict, code: str) -> Identity | None:
+    message = update.get("message") or update.get("channel_post") or {}
+    found = _CONNECT.match(str(message.get("text") or "")) if isinstance(message, dict) else None
+    if not found or found.group(1) != code or not isinstance(message.get("chat"), dict):
+        return None
+    chat = message["chat"]
+    return Identity(platform_account_id=str(chat["id"]), username=chat.get("username"),
+                    display_name=chat.get("title") or chat.get("first_name") or str(chat["id"]),
+                    extra={"chat_type": chat.get("type"), "last_post_id": message.get("message_id")})
 
 
 def _answer(response) -> dict:
@@ -85,6 +83,8 @@ class TelegramAdapter(PlatformAdapter):
         body = _answer(response)
         if response.status_code == 200 and body.get("ok"):
             return body
+        if write and response.status_code < 300:  # Telegram answers errors with 4xx: this answer was lost on the way
+            raise unreadable("Telegram", response, f"call {method}")
         raise self._refusal(response.status_code, body)
 
     def _classified(self, error: PlatformError) -> PlatformError:
@@ -140,17 +140,24 @@ class TelegramAdapter(PlatformAdapter):
             raise
 
     def chat_with_code(self, app: AppCredentials, bot_token: str, code: str) -> Identity | None:
-        """The chat where `/connect <code>` was posted (a message or a channel post the bot received), if any."""
-        body = self._call(app, bot_token, "getUpdates",
-                          json={"allowed_updates": ["message", "channel_post"], "timeout": 0})
-        for update in body.get("result") or []:
-            message = update.get("message") or update.get("channel_post") or {}
-            found = _CONNECT.match(str(message.get("text") or ""))
-            if found and found.group(1) == code and isinstance(message.get("chat"), dict):
-                chat = message["chat"]
-                return Identity(platform_account_id=str(chat["id"]), username=chat.get("username"),
-                                display_name=chat.get("title") or chat.get("first_name") or str(chat["id"]),
-                                extra={"chat_type": chat.get("type"), "last_post_id": message.get("message_id")})
+        """The chat where `/connect <code>` was posted (a message or a channel post the bot received), if any.
+
+        getUpdates answers at most 100 unconfirmed updates, oldest first, so a bot with a backlog is paged through
+        with `offset`, which confirms (deletes for every reader) the updates before it. Only a full page is paged
+        past: a backlog of 100 updates is one nobody else is reading (another app polling the bot confirms its
+        updates as it goes, and a bot with a webhook cannot be polled at all), so nothing another app needs is
+        lost. `allowed_updates` is not sent: Telegram keeps it as the bot's setting for every later reader."""
+        offset = None
+        for _ in range(UPDATE_PAGES):
+            asked = {"timeout": 0, "limit": UPDATES_PER_PAGE} | ({"offset": offset} if offset is not None else {})
+            updates = [update for update in self._call(app, bot_token, "getUpdates", json=asked).get("result") or []
+                       if isinstance(update, dict)]
+            for update in updates:
+                if (chat := _connect_chat(update, code)) is not None:
+                    return chat
+            if len(updates) < UPDATES_PER_PAGE:
+                return None
+            offset = max(int(update.get("update_id") or 0) for update in updates) + 1
         return None
 
     def identities(self, app: AppCredentials, tokens: TokenSet) -> list[Identity]:
@@ -239,20 +246,10 @@ class TelegramAdapter(PlatformAdapter):
         if known is None:
             raise PlatformError(ErrorKind.BAD_REQUEST, "Telegram: the message may have been sent and Telegram "
                                 "cannot tell us; check the chat (it was not sent again)")
-        chat = ctx.checkpoint.get("chat_id") or self._chat(ctx)
-        for message_id in range(int(known) + 1, int(known) + 1 + PROBE_WINDOW):
-            try:
-                self._call(ctx.app, ctx.tokens.access_token, "editMessageReplyMarkup",
-                           json={"chat_id": chat, "message_id": message_id})
-            except PlatformError as error:
-                text = (error.detail or "").lower()
-                if "message is not modified" in text:
-                    return Published(str(message_id), self._url(ctx, message_id))
-                if error.kind is ErrorKind.BAD_REQUEST:
-                    continue  # not found (past the end, or deleted) or someone else's message
-                raise
-            return Published(str(message_id), self._url(ctx, message_id))  # edited: it exists and is ours
-        return None
+        chat = str(ctx.checkpoint.get("chat_id") or self._chat(ctx))
+        found = find_sent(ctx, lambda method, **kwargs: self._call(ctx.app, ctx.tokens.access_token, method, **kwargs),
+                          chat, int(known))
+        return Published(str(found), self._url(ctx, found)) if found is not None else None
 
     # --- metrics ------------------------------------------------------------------------------------------------
     def account_metrics(self, ctx: PublishContext) -> dict:

@@ -138,8 +138,9 @@ class TikTokAdapter(PlatformAdapter):
         data = data_of(http.write("POST", "/v2/post/publish/content/init/", json=body,
                                   headers=_json_headers(ctx.tokens)))
         if not data.get("publish_id"):
-            raise PlatformError(ErrorKind.RETRY_LATER, "TikTok did not answer a publish id; will try again",
-                                retry_after=60.0, detail=str(data)[:300])
+            raise PlatformError(ErrorKind.RETRY_LATER, "TikTok did not answer a publish id; checking whether it "
+                                "was published before trying again", retry_after=60.0, detail=str(data)[:300],
+                                maybe_happened=True)
         ctx.save(step="processing", publish_id=data["publish_id"])
 
     def _init(self, http: PlatformHttp, ctx: PublishContext) -> None:

@@ -33,7 +33,7 @@ from app.platforms.base import (
     PublishRequest,
     TokenSet,
 )
-from app.platforms.http import PlatformHttp
+from app.platforms.http import PlatformHttp, unreadable
 from app.platforms.youtube_errors import api_error, token_error
 from app.platforms.youtube_rules import check_request, title_of, video_resource
 
@@ -142,7 +142,10 @@ class YouTubeAdapter(PlatformAdapter):
         ctx.save(step="upload", session_url=response.headers["Location"], uploaded=0)
 
     def _video(self, response, ctx: PublishContext) -> Published:
-        video_id = str(response.json()["id"])
+        try:
+            video_id = str(response.json()["id"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise unreadable("YouTube", response, "finish the upload") from None  # the video may exist
         ctx.save(step="done", video_id=video_id)
         return _watch(video_id)
 

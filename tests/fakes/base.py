@@ -4,7 +4,10 @@ Faults are armed per (method, path) and fire the next `times` matching requests:
 - `status(429, retry_after=2)` / `status(401)` / `status(503)`: answer that status without acting;
 - `lose_answer()`: act (the platform did it), then drop the connection before the answer is written, as when a
   proxy or the network fails after the platform accepted a publish;
-- `reset()`: drop the connection before acting (nothing happened).
+- `reset()`: drop the connection before acting (nothing happened);
+- `after_acting(502)`: act, then answer that status in place of the platform's answer, as a gateway or proxy does
+  when the platform behind it acted but its answer never came back (a 502/504), or a platform's own 500 after it
+  acted.
 `fake.requests` records every request (method, path, headers, args, body size) so a test can count calls.
 """
 
@@ -20,7 +23,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 @dataclass
 class Fault:
-    kind: str  # "status", "lose_answer", "reset"
+    kind: str  # "status", "lose_answer", "reset", "after_acting"
     times: int = 1
     status: int = 0
     headers: dict = field(default_factory=dict)
@@ -40,6 +43,10 @@ def lose_answer(times: int = 1) -> Fault:
 
 def reset(times: int = 1) -> Fault:
     return Fault("reset", times)
+
+
+def after_acting(code: int, *, body: str = "<html><body><h1>Bad Gateway</h1></body></html>", times: int = 1) -> Fault:
+    return Fault("after_acting", times, code, {}, body)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -125,6 +132,7 @@ class FakePlatform:
         fault = self._take(("status", "reset"))
         if fault is None:
             g.lose_answer = self._take(("lose_answer",)) is not None
+            g.after_acting = None if g.lose_answer else self._take(("after_acting",))
             return None
         if fault.kind == "reset":
             _drop(request.environ)
@@ -135,4 +143,7 @@ class FakePlatform:
     def _after(self, response):
         if g.get("lose_answer"):
             _drop(request.environ)
+        if (fault := g.get("after_acting")) is not None:
+            return Response(fault.body, status=fault.status,
+                            content_type="application/json" if fault.body.startswith("{") else "text/html")
         return response

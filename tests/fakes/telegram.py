@@ -2,11 +2,15 @@
 multipart parameters, answering `{"ok": true, "result": ...}` or `{"ok": false, "error_code", "description",
 "parameters"}` as Telegram does.
 
-Methods: getMe, getUpdates, sendMessage, sendPhoto, sendVideo, sendMediaGroup (multipart `attach://` files or
-URLs), editMessageReplyMarkup (answers "message is not modified" for this bot's own messages, "message can't be
-edited" for others', "message to edit not found" otherwise), getChatMemberCount. Message ids are sequential per
-chat. `person_posts(chat_id, text)` is a person writing in the chat (an update the bot receives, a message id
-taken); `kick(chat_id)` makes the chat answer 403 "bot was kicked"; `revoke()` makes every token answer 401.
+Methods: getMe, getUpdates (at most `limit`, 100 by default, of the unconfirmed updates from `offset`; an offset
+confirms every update below it, and confirmed updates are gone for every reader), sendMessage, sendPhoto,
+sendVideo, sendMediaGroup (multipart `attach://` files or URLs), editMessageReplyMarkup (a message of this bot: its
+inline keyboard replaced and the edited Message returned, or "message is not modified" when it is the same; "message
+can't be edited" for others', "message to edit not found" for a deleted or unknown id), getChatMemberCount. Message
+ids are sequential per chat. `person_posts(chat_id, text)` is a person writing in the chat (an update the bot
+receives, a message id taken); `bot_posts(chat_id, text, keyboard)` is the same bot posting for another app;
+`delete(chat_id, message_id)` removes a message; `kick(chat_id)` makes the chat answer 403 "bot was kicked";
+`revoke()` makes every token answer 401.
 About one message a second per chat is enforced only when `enforce_chat_rate` is set (429 with retry_after).
 """
 
@@ -31,7 +35,8 @@ class FakeTelegram(FakePlatform):
         self.kicked: set[str] = set()
         self.chats: dict[str, dict] = {}
         self.messages: list[dict] = []  # every message in every chat, ours and the people's
-        self.updates: list[dict] = []
+        self.updates: list[dict] = []  # unconfirmed updates (getUpdates with a higher offset confirms them)
+        self.next_update_id = 1
         self.enforce_chat_rate = False
         self._last_send: dict[str, float] = {}
         super().__init__()
@@ -46,8 +51,21 @@ class FakeTelegram(FakePlatform):
         with self.lock:
             chat = self.chats[str(chat_id)]
             message = self._message(chat, text, by_bot=False)
-            self.updates.append({"update_id": len(self.updates) + 1, "message": self._shown(message)})
+            self.updates.append({"update_id": self.next_update_id, "message": self._shown(message)})
+            self.next_update_id += 1
             return message["message_id"]
+
+    def bot_posts(self, chat_id: str, text: str, keyboard: list | None = None) -> int:
+        """The same bot posting for another app (with an inline keyboard when given)."""
+        with self.lock:
+            message = self._message(self.chats[str(chat_id)], text, by_bot=True)
+            message["reply_markup"] = {"inline_keyboard": keyboard} if keyboard else None
+            return message["message_id"]
+
+    def delete(self, chat_id: str, message_id: int) -> None:
+        with self.lock:
+            self.messages = [m for m in self.messages
+                             if not (m["chat_id"] == str(chat_id) and m["message_id"] == message_id)]
 
     def kick(self, chat_id: str) -> None:
         self.kicked.add(str(chat_id))
@@ -90,6 +108,8 @@ class FakeTelegram(FakePlatform):
         shown["caption" if message["media"] else "text"] = message["text"]
         if message.get("media_group_id"):
             shown["media_group_id"] = message["media_group_id"]
+        if message.get("reply_markup"):
+            shown["reply_markup"] = message["reply_markup"]
         return shown
 
     @staticmethod
@@ -131,7 +151,10 @@ class FakeTelegram(FakePlatform):
         return self._ok(self.tokens[token])
 
     def _m_getUpdates(self, token, params):
-        return self._ok(list(self.updates))
+        offset, limit = int(params.get("offset") or 0), min(max(int(params.get("limit") or 100), 1), 100)
+        if offset > 0:
+            self.updates = [update for update in self.updates if update["update_id"] >= offset]
+        return self._ok(self.updates[:limit])
 
     def _m_getChatMemberCount(self, token, params):
         chat, refused = self._chat(params)
@@ -213,9 +236,15 @@ class FakeTelegram(FakePlatform):
             if message["chat_id"] == str(chat["id"]) and message["message_id"] == wanted:
                 if not message["by_bot"]:
                     return self._error(400, "Bad Request: message can't be edited")
-                return self._error(400, "Bad Request: message is not modified: specified new message content and "
-                                        "reply markup are exactly the same as a current content and reply markup "
-                                        "of the message")
+                markup = params.get("reply_markup") or None
+                if isinstance(markup, str):
+                    markup = json.loads(markup)
+                if markup == message.get("reply_markup"):
+                    return self._error(400, "Bad Request: message is not modified: specified new message content "
+                                            "and reply markup are exactly the same as a current content and reply "
+                                            "markup of the message")
+                message["reply_markup"] = markup
+                return self._ok(self._shown(message))
         return self._error(400, "Bad Request: message to edit not found")
 
 
