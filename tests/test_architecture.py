@@ -18,8 +18,10 @@ PROJECT_PACKAGES = ("app", "worker", "extension_bridge")
 # Entry points that assemble everything: they sit above every layer.
 ASSEMBLY = {"app/__init__.py", "app/cli.py", "app/docs.py"}
 # Packages whose modules must import everything at the top (the engine's core and what it stands on).
-TOP_LEVEL_IMPORTS_ONLY = ("app/caps", "app/actions", "app/engine", "app/accounts", "app/campaigns", "app/analytics",
-                          "app/posts", "app/comments", "extension_bridge", "worker/engine_jobs.py")
+TOP_LEVEL_IMPORTS_ONLY = PROJECT_PACKAGES
+# The app factory and the CLI build the app (its blueprints, its commands) on demand, and a worker process builds
+# its app once it has forked: those imports are the factory pattern, not a cycle dodged.
+FACTORY_MODULES = ("app/__init__.py", "app/cli.py", "worker/context.py")
 
 
 def _modules():
@@ -106,7 +108,7 @@ def test_the_layers_point_down():
 def test_no_import_hides_inside_a_function(area):
     hidden = []
     for path, tree in _modules():
-        if not (path == area or path.startswith(area + "/")):
+        if not (path == area or path.startswith(area + "/")) or path in FACTORY_MODULES:
             continue
         for node, names in _imports(tree):
             if node.col_offset > 0 and any(_imported_package(name) for name in names):

@@ -20,7 +20,8 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from worker import maintenance_jobs
+from app.queueing import ENGINE_QUEUE, PUBLISHING_QUEUE, WEBHOOKS_QUEUE
+from worker import engine_jobs, maintenance_jobs, socialdock_jobs, webhook_jobs
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,6 @@ class PeriodicJob:
 
 def registered_jobs() -> list[PeriodicJob]:
     """Every periodic job of the service; domains add theirs here."""
-    from app.queueing import ENGINE_QUEUE, PUBLISHING_QUEUE, WEBHOOKS_QUEUE
-    from worker import engine_jobs, socialdock_jobs, webhook_jobs
 
     return [
         PeriodicJob(engine_jobs.run_planner, ENGINE_QUEUE, every_seconds=60),

@@ -4,6 +4,11 @@
 import functools
 import os
 
+from app.extensions import db
+from app.webhooks.claims import endpoints_with_due_deliveries
+from app.webhooks.delivery import deliver_due
+from app.webhooks.relay import relay_pending_events
+from app.webhooks.wakeups import delivery_started, relay_started, schedule_delivery, wake_delivery, wake_relay
 from worker.context import with_app_context
 
 _parent_pid = os.getpid()
@@ -18,7 +23,6 @@ def _webhook_job(func):
     @functools.wraps(func)
     @with_app_context
     def wrapper(*args, **kwargs):
-        from app.extensions import db
 
         forked = os.getpid() != _parent_pid
         if forked:
@@ -37,8 +41,6 @@ def _webhook_job(func):
 @_webhook_job
 def relay() -> dict:
     """Turn committed events into delivery rows, then wake a delivery job per endpoint concerned."""
-    from app.webhooks.relay import relay_pending_events
-    from app.webhooks.wakeups import relay_started, wake_delivery, wake_relay
 
     relay_started()
     relayed, endpoint_ids = relay_pending_events()
@@ -52,8 +54,6 @@ def relay() -> dict:
 @_webhook_job
 def deliver_endpoint(endpoint_id: str) -> dict:
     """Send one endpoint's due deliveries; schedule the wake-up for its next retry."""
-    from app.webhooks.delivery import deliver_due
-    from app.webhooks.wakeups import delivery_started, schedule_delivery, wake_delivery
 
     delivery_started(endpoint_id)
     result = deliver_due(endpoint_id)
@@ -71,8 +71,6 @@ def sweep() -> dict:
     Recovers from a Redis flush, a worker killed mid-job (its claims lapse) and a crash between
     a commit and its wake-up.
     """
-    from app.webhooks.claims import endpoints_with_due_deliveries
-    from app.webhooks.relay import relay_pending_events
 
     relayed_total = 0
     while True:
@@ -84,6 +82,5 @@ def sweep() -> dict:
 
 
 def wake_due_endpoints(endpoint_ids) -> int:
-    from app.webhooks.wakeups import wake_delivery
 
     return sum(1 for endpoint_id in endpoint_ids if wake_delivery(endpoint_id))

@@ -8,6 +8,7 @@ exported file imports back unchanged.
 import csv
 import io
 
+from app.common.fields import utc_iso
 from app.errors import ApiError
 from app.extensions import db
 from app.leads.schemas import FIELD_ALIASES, loose_key
@@ -108,7 +109,6 @@ def import_csv(team_id, campaign_id, raw: bytes) -> dict:
 
 
 def _iso(value):
-    from app.common.fields import utc_iso
 
     return utc_iso(value) if value else ""
 

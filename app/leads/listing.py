@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, literal_column, or_, text
 
 from app.errors import ApiError
 from app.extensions import db
+from app.leads.schemas import LeadSchema
 from app.leads.service import leads_of_campaign_query
 from app.models import Lead
 
@@ -71,7 +72,6 @@ def _build_lead_json_postgresql():
 
     to_char's MS truncates like Python's isoformat(timespec="milliseconds"); a test compares both renderings.
     """
-    from app.leads.schemas import LeadSchema
 
     arguments = []
     for name, field in LeadSchema().fields.items():

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from app.common.casing import CamelOrSnakeSchema, camel
 from app.common.fields import TrimmedString, UtcDateTime
 from app.common.schemas import StrictSchema
+from app.errors import ApiError
 from app.models import LEAD_STATUSES
 
 MAX_BULK_LEADS = 1000
@@ -301,7 +302,6 @@ class ImportQuerySchema(CamelOrSnakeSchema):
 
 def load_form_campaign_id(form) -> object:
     """campaignId from the multipart form, validated like the query parameter (400 naming it)."""
-    from app.errors import ApiError
 
     try:
         data = ImportQuerySchema().load({key: form[key] for key in form if key in ("campaignId", "campaign_id")})

@@ -14,6 +14,7 @@ from app.common.profile_url import normalize_profile_url
 from app.errors import ApiError
 from app.errors import validation_message as _message
 from app.extensions import db
+from app.leads.schemas import LeadInputSchema
 from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
 from app.paging import Page, page_newest_first
@@ -33,7 +34,6 @@ class AddedLeads:
 
 
 def validated_leads(items: list, field_prefix: str = "leads") -> list[dict]:
-    from app.leads.schemas import LeadInputSchema
 
     schema = LeadInputSchema()
     rows = []
@@ -124,7 +124,6 @@ def bulk_add_leads(team_id, campaign_id, leads: list) -> dict:
 
 def extra_fields_of(leads: list[dict]) -> dict[str, str]:
     """Every field sent that is not a lead field -> where it was kept, for the answer."""
-    from app.leads.schemas import LeadInputSchema
 
     schema = LeadInputSchema()
     where: dict[str, str] = {}

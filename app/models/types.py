@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from app import clock
+
 
 def utcnow() -> datetime:
     """Row timestamps follow the service's one clock (`app.clock`), which tests and simulations can move."""
-    from app import clock
 
     return clock.now()
 

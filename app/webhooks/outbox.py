@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import WebhookEvent
 from app.models.types import utcnow
 from app.models.webhooks import AUDIENCES, SOCIALSCALR
+from app.webhooks.wakeups import wake_relay
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ def emit(team_id: uuid.UUID, event_name: str, data: dict, audience: str = SOCIAL
 def _wake_relay_after_commit(session):
     if not session.info.pop(_EMITTED, False):
         return
-    from app.webhooks.wakeups import wake_relay
 
     try:
         wake_relay()
