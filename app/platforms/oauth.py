@@ -6,14 +6,17 @@ Meta takes a GET), so each adapter sends its own exchange through `PlatformHttp`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from app.clock import now as clock_now
 from app.platforms.base import AppCredentials, ErrorKind, PlatformError, TokenSet
+from app.platforms.http import PlatformHttp
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -59,3 +62,28 @@ def token_set(body: object, platform: str) -> TokenSet:
         scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
         extra={key: value for key, value in body.items() if key not in known},
     )
+
+
+def code_grant(code: str, redirect_uri: str, code_verifier: str | None) -> dict:
+    """The form of an authorization-code exchange (with the PKCE verifier when there is one)."""
+    form = {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_uri}
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    return form
+
+
+def post_token_form(app: AppCredentials, url: str, form: dict, *, name: str, owner: str, credentials: str,
+                    token_error: Callable[[requests.Response], PlatformError | None], **kwargs) -> TokenSet:
+    """POST a form to `name`'s token endpoint (run by `owner`). A 401 there is our app's `credentials` being refused
+    (connect again once they are fixed), not an expired token; `token_error` reads the platform's error body."""
+    try:
+        response = PlatformHttp(app).write("POST", url, data=form, **kwargs)
+    except PlatformError as error:
+        if error.kind is not ErrorKind.REFRESH_TOKEN:
+            raise
+        raise PlatformError(ErrorKind.DISCONNECT, f"{owner} refused the app's {credentials}; check the {name} app "
+                            "credentials and connect again", status=401, detail=error.detail) from error
+    refused = token_error(response)
+    if refused is not None:
+        raise refused
+    return token_set(response.json(), name)

@@ -80,25 +80,13 @@ class TikTokAdapter(PlatformAdapter):
                                    code_challenge=code_challenge, scope_separator=",", client_id_name="client_key")
 
     def _token(self, app: AppCredentials, form: dict) -> TokenSet:
-        try:
-            response = PlatformHttp(app).write(
-                "POST", "/v2/oauth/token/", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                data={"client_key": app.client_id, "client_secret": app.client_secret, **form})
-        except PlatformError as error:
-            if error.kind is not ErrorKind.REFRESH_TOKEN:  # a 401 here is our app's key or secret, not a token
-                raise
-            raise PlatformError(ErrorKind.DISCONNECT, "TikTok refused the app's client key or secret; check the "
-                                "TikTok app credentials and connect again", status=401, detail=error.detail) from error
-        error = token_error(response)
-        if error is not None:
-            raise error
-        return oauth.token_set(response.json(), "TikTok")
+        return oauth.post_token_form(
+            app, "/v2/oauth/token/", {"client_key": app.client_id, "client_secret": app.client_secret, **form},
+            name="TikTok", owner="TikTok", credentials="client key or secret", token_error=token_error,
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
 
     def exchange_code(self, app: AppCredentials, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
-        form = {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_uri}
-        if code_verifier:
-            form["code_verifier"] = code_verifier
-        return self._token(app, form)
+        return self._token(app, oauth.code_grant(code, redirect_uri, code_verifier))
 
     def refresh(self, app: AppCredentials, tokens: TokenSet) -> TokenSet:
         """TikTok rotates the refresh token: the answer's `refresh_token` replaces the stored one."""

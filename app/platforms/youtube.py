@@ -79,24 +79,12 @@ class YouTubeAdapter(PlatformAdapter):
         return GOOGLE_TOKEN_URL if base == self.default_api_base else base + "/token"
 
     def _token(self, app: AppCredentials, form: dict) -> TokenSet:
-        try:
-            response = PlatformHttp(app).write("POST", self._token_url(app), data={
-                "client_id": app.client_id, "client_secret": app.client_secret, **form})
-        except PlatformError as error:
-            if error.kind is not ErrorKind.REFRESH_TOKEN:
-                raise
-            raise PlatformError(ErrorKind.DISCONNECT, "Google refused the app's client id or secret; check the "
-                                "YouTube app credentials and connect again", status=401, detail=error.detail) from error
-        error = token_error(response)
-        if error is not None:
-            raise error
-        return oauth.token_set(response.json(), "YouTube")
+        return oauth.post_token_form(
+            app, self._token_url(app), {"client_id": app.client_id, "client_secret": app.client_secret, **form},
+            name="YouTube", owner="Google", credentials="client id or secret", token_error=token_error)
 
     def exchange_code(self, app: AppCredentials, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
-        form = {"code": code, "grant_type": "authorization_code", "redirect_uri": redirect_uri}
-        if code_verifier:
-            form["code_verifier"] = code_verifier
-        return self._token(app, form)
+        return self._token(app, oauth.code_grant(code, redirect_uri, code_verifier))
 
     def refresh(self, app: AppCredentials, tokens: TokenSet) -> TokenSet:
         """Google answers a refresh without a refresh token: `refresh_token` stays None and the caller keeps the
