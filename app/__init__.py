@@ -22,6 +22,7 @@ from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
 from app.ops import instrumentation
 from app.pool_ping import ping_when_idle
+from app.request_hooks import fold_app_hooks
 
 MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -58,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Registered after flask-smorest so ours replace its {"code", "status"} error body.
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
+    fold_app_hooks(app)  # last: every module has registered its hooks
     return app
 
 

@@ -13,7 +13,7 @@ _CALLER = "socialscalr.api_token"
 
 
 def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+    header = request.environ.get("HTTP_AUTHORIZATION", "")  # read on every API request: no header object
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

@@ -39,19 +39,23 @@ def _read_body(limit: int) -> bytes:
 
 
 def require_json_body():
+    this_request = request._get_current_object()  # read once: this runs on every request
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if limit and (request.content_length or 0) > limit:
+    if limit and (this_request.content_length or 0) > limit:
         # Refused from the header alone, so a view that never reads the body still answers 413.
         raise _too_large(limit)
-    if not request.path.startswith("/api/v1") or request.routing_exception is not None:
+    if not this_request.path.startswith("/api/v1") or this_request.routing_exception is not None:
         return
+    if this_request.method not in _BODY_METHODS and not this_request.environ.get("QUERY_STRING"):
+        return  # nothing to check: no body, no query string
     check_json_request()
 
 
 def check_json_request():
     """The checks of a JSON API request (query string, body type and content); other APIs of the app call it too."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    check_multidict(request.args)
+    if request.environ.get("QUERY_STRING"):  # most calls have none: no parsing of an empty one
+        check_multidict(request.args)
     if request.method not in _BODY_METHODS:
         return
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"

@@ -59,10 +59,19 @@ ACCOUNT_PAUSES = Counter("socialscalr_account_pauses_total", "Accounts whose inv
                          ["reason"])
 
 
+# Each request's (method, route, status) children, looked up once: `labels()` takes a lock and validates the
+# labels every time. Bounded like the labels themselves (route patterns, not paths).
+_http_children: dict[tuple, tuple] = {}
+
+
 def request_answered(method: str, route: str, status: int, seconds: float) -> None:
-    labels = (method, route, str(status))
-    HTTP_REQUESTS.labels(*labels).inc()
-    HTTP_LATENCY.labels(*labels).observe(seconds)
+    children = _http_children.get((method, route, status))
+    if children is None:
+        labels = (method, route, str(status))
+        children = _http_children[(method, route, status)] = (HTTP_REQUESTS.labels(*labels),
+                                                               HTTP_LATENCY.labels(*labels))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def webhook_attempted(outcome: str, lag_seconds: float | None = None) -> None:

@@ -23,6 +23,7 @@ from app import clock
 from app.auth import confirm_caller, tentative_caller
 from app.errors import ApiError
 from app.identity_cache import EPOCH_KEY, identity_cache
+from app.redis_script import ThreadKeptScript
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ USAGE_KEEP_SECONDS = 40 * 86400  # a month's count outlives the month long enoug
 
 
 def _usage_key(team_id, moment: datetime) -> str:
-    return f"{team_id}:{moment:%Y-%m}"
+    return f"{team_id}:{moment.year:04d}-{moment.month:02d}"  # not strftime: it runs on every request
 
 
 def monthly_requests(team_id, now: datetime) -> int:
@@ -85,7 +86,7 @@ class Budget:
         if redis_url:
             # A short timeout: a stuck Redis must not hold requests, they fall back to memory.
             self.redis = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-            self.count_and_ttl = self.redis.register_script(_COUNT_AND_TTL)
+            self.count_and_ttl = ThreadKeptScript(self.redis, _COUNT_AND_TTL)
         self.memory = MemoryStorage()
         self.redis_down_until = 0.0
 
@@ -96,7 +97,7 @@ class Budget:
         if self.redis is not None and time.monotonic() >= self.redis_down_until:
             try:
                 keys = [KEY_PREFIX + key, EPOCH_KEY] + ([USAGE_PREFIX + usage_key] if usage_key else [])
-                count, ttl, epoch = self.count_and_ttl(keys=keys, args=[window, USAGE_KEEP_SECONDS])
+                count, ttl, epoch = self.count_and_ttl(keys, [window, USAGE_KEEP_SECONDS])
                 return int(count), time.time() + max(int(ttl), 0), epoch
             except redis.RedisError as error:
                 log.warning("rate limit: Redis did not answer (%s); counting in memory for %d s",
@@ -134,19 +135,22 @@ def record_window(limit: int, count: int, reset_at: float) -> None:
 
 
 def _count_request():
-    if request.endpoint is None or request.blueprint in EXEMPT_BLUEPRINTS:
+    # The objects behind the proxies, read once: this runs on every request.
+    this_request, app = request._get_current_object(), current_app._get_current_object()
+    blueprint = this_request.blueprint
+    if this_request.endpoint is None or blueprint in EXEMPT_BLUEPRINTS:
         return
-    if not request.path.startswith(COUNTED_PATH_PREFIX):
+    if not this_request.path.startswith(COUNTED_PATH_PREFIX):
         return
-    if request.blueprint in current_app.extensions.get(_SELF_COUNTED, ()):
+    if blueprint in app.extensions.get(_SELF_COUNTED, ()):
         return
-    limit = current_app.config["RATELIMIT_PER_MINUTE"]
+    limit = app.config["RATELIMIT_PER_MINUTE"]
     token = tentative_caller()
     usage_key = _usage_key(token.team_id, clock.now().astimezone(UTC)) if token is not None else None
-    count, reset_at, identity_epoch = current_app.extensions[_EXTENSION].hit(rate_limit_key(), usage_key)
+    count, reset_at, identity_epoch = app.extensions[_EXTENSION].hit(rate_limit_key(), usage_key)
     confirm_caller(identity_epoch)
     # On the request, not on `g`: an app context (and its `g`) can outlive one request.
-    request.environ[_WINDOW] = (limit, count, reset_at)
+    this_request.environ[_WINDOW] = (limit, count, reset_at)
     if count > limit:
         retry_after = max(1, math.ceil(reset_at - time.time()))
         raise ApiError(429, f"rate limit exceeded ({limit} per 1 minute); retry after the Retry-After seconds",

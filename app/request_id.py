@@ -9,6 +9,7 @@ from flask import g, has_request_context, request
 from app.logging_setup import PlainFormatter, log_format, use_json_logs
 
 HEADER = "X-Request-ID"
+_ENVIRON_KEY = "HTTP_X_REQUEST_ID"
 # A caller's id is reused only when it is short and plain, so logs cannot be forged through it.
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -20,7 +21,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def _assign():
-    incoming = request.headers.get(HEADER, "")
+    incoming = request.environ.get(_ENVIRON_KEY, "")  # not request.headers: no header object per request
     g.request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
 
 

@@ -68,3 +68,27 @@ def test_a_redis_outage_does_not_take_the_api_down(app_with_redis_down):
         assert int(response.headers["X-RateLimit-Remaining"]) == 59 - i
     # Counted in this process's memory meanwhile: the budget still holds.
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 429
+
+
+def _drop_connections_to(redis_client) -> int:
+    """Close every connection to this test's Redis database but this one, as a Redis restart would."""
+    database, own = redis_client.connection_pool.connection_kwargs.get("db", 0), redis_client.client_id()
+    dropped = 0
+    for connection in redis_client.client_list():
+        if int(connection["db"]) == database and int(connection["id"]) != own:
+            dropped += redis_client.client_kill_filter(_id=connection["id"])
+    return dropped
+
+
+def test_counting_stays_in_redis_after_a_dropped_connection_and_a_flushed_script_cache(client, redis_client):
+    # Each process keeps its own connection for the count (app/redis_script.py); a restarted Redis closes it and
+    # forgets the script. Neither may send the count to this process's memory, where other processes miss it.
+    _, token = make_user()
+    assert client.get("/api/v1/me", headers=bearer(token)).headers["X-RateLimit-Remaining"] == "59"
+    redis_client.script_flush()
+    assert _drop_connections_to(redis_client) >= 1
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.headers["X-RateLimit-Remaining"] == "58"
+    counts = [int(redis_client.get(key)) for key in redis_client.keys("socialscalr:budget:token:*")]
+    assert counts == [2]

@@ -51,7 +51,8 @@ def _declares_query(view) -> bool:
 
 def refuse_undeclared_query():
     """before_request: an endpoint that takes no query parameters refuses any (400 naming them)."""
-    if not request.args or not request.path.startswith("/api/v1/") or request.endpoint is None:
+    if not request.environ.get("QUERY_STRING") or not request.args or not request.path.startswith("/api/v1/") \
+            or request.endpoint is None:
         return
     view = current_app.view_functions.get(request.endpoint)
     if view is None or not hasattr(view, "_apidoc") or _declares_query(view):
