@@ -14,7 +14,7 @@ import json
 import uuid
 
 from flask import Response
-from sqlalchemy import and_, func, literal_column, or_, text
+from sqlalchemy import and_, func, literal_column, or_, select, text, true
 
 from app.errors import ApiError
 from app.extensions import db
@@ -68,21 +68,22 @@ def _lead_json_postgresql():
 
 
 def _build_lead_json_postgresql():
-    """json_build_object in LeadSchema's order and formats (UUID text, timestamps as UTC with milliseconds and Z).
+    """A LATERAL sub-select naming each column as LeadSchema does, in its order and formats (UUID text, timestamps
+    as UTC with milliseconds and Z); `row_to_json` of it is the lead's JSON.
 
+    row_to_json looks up each column's output function once per statement, where json_build_object's variadic
+    arguments are looked up again on every row: 25-30% less time for a 500-lead page (docs/benchmarks.md).
     to_char's MS truncates like Python's isoformat(timespec="milliseconds"); a test compares both renderings.
     """
-
-    arguments = []
+    columns = []
     for name, field in LeadSchema().fields.items():
         column = Lead.__table__.columns[field.attribute or name]
         if field.__class__.__name__ == "UtcDateTime":
-            value = func.to_char(column.op("AT TIME ZONE")(literal_column("'UTC'")),
-                                 literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'"))
-        else:
-            value = column
-        arguments += [literal_column(f"'{field.data_key or name}'"), value]
-    return func.json_build_object(*arguments).cast(db.Text)
+            column = func.to_char(column.op("AT TIME ZONE")(literal_column("'UTC'")),
+                                  literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'"))
+        columns.append(column.label(field.data_key or name))
+    lead_json = select(*columns).correlate(Lead.__table__).lateral("lead_json")
+    return lead_json, func.row_to_json(lead_json.table_valued()).cast(db.Text)
 
 
 def _rows(statement) -> list:
@@ -94,9 +95,10 @@ def _rows(statement) -> list:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if connection.dialect.name != "postgresql":
             return connection.execute(statement.with_only_columns(*Lead.__table__.columns)).all()
+        lead_json, rendering = _lead_json_postgresql()
+        statement = statement.with_only_columns(rendering, Lead.change_seq, Lead.id).join(lead_json, true())
         rendered = []
-        for text_, change_seq, lead_id in connection.execute(
-                statement.with_only_columns(_lead_json_postgresql(), Lead.change_seq, Lead.id)).all():
+        for text_, change_seq, lead_id in connection.execute(statement).all():
             lead = RenderedLead(text_)
             lead.change_seq, lead.id = change_seq, lead_id
             rendered.append(lead)
