@@ -15,6 +15,8 @@ The machine is shared, so compare the ratio, not the absolute numbers.
 """
 
 import argparse
+import json
+import multiprocessing
 import sys
 import threading
 import time
@@ -25,10 +27,18 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from flask import Response, jsonify  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from extension_bridge.schemas import PollAnswerSchema  # noqa: E402
+from extension_bridge.service import poll as extension_poll  # noqa: E402
+
+try:
+    from extension_bridge.rendering import poll_response
+except ImportError:  # a checkout from before PostgreSQL rendered polls (to time it against this one)
+    poll_response = None
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "socialscalr_bench_c"
@@ -105,7 +115,70 @@ def reset():
     db.session.commit()
 
 
+def poll_function(team_id, account_id, batch: int, answer: str = "body"):
+    """One poll as the endpoint makes it after auth. `answer`: "body", the bytes the endpoint sends (PostgreSQL's
+    rendering joined, or PollAnswerSchema's dump encoded by Flask as flask-smorest does); "dict", the schema's dump
+    without the JSON encoding (this bench's measure until 2026-11-26; where the actions come rendered by PostgreSQL,
+    their texts as they are). Returns what was rendered, [] when nothing was leased; `leased_ids` reads the ids."""
+
+    def poll():
+        served = extension_poll(team_id, str(account_id), batch)
+        if not served["actions"]:
+            return []
+        if answer == "dict":
+            rendered = served["actions"]
+            return rendered if isinstance(rendered[0], str) else PollAnswerSchema().dump(served)["actions"]
+        response = poll_response(served) if poll_response is not None else served
+        if not isinstance(response, Response):
+            response = jsonify(PollAnswerSchema().dump(response))
+        return [response.get_data()]
+
+    return poll
+
+
+def leased_ids(rendered: list) -> list[str]:
+    """The ids in what polls rendered (read after the timing: it is the client's work, not the server's)."""
+    ids = []
+    for piece in rendered:
+        if isinstance(piece, bytes):
+            ids += [action["id"] for action in json.loads(piece)["actions"]]
+        else:
+            ids.append(json.loads(piece)["id"] if isinstance(piece, str) else piece["id"])
+    return ids
+
+
+def raw_function(account_id, batch: int):
+    """The baseline: one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id, committed."""
+
+    def raw():
+        ids = db.session.scalars(sa.text(
+            "UPDATE actions SET status = 'leased', lease_token = md5(random()::text), lease_count = lease_count + 1, "
+            "lease_expires_at = :until WHERE id IN (SELECT id FROM actions WHERE account_id = :account "
+            "AND status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :n FOR UPDATE SKIP LOCKED) "
+            "RETURNING id"),
+            {"account": account_id, "now": NOW, "n": batch, "until": NOW + timedelta(minutes=10)}).all()
+        db.session.commit()
+        return [str(id_) for id_ in ids]
+
+    return raw
+
+
+def _take(side: str, team_id, account_id, args):
+    return raw_function(account_id, args.batch) if side == "raw" else poll_function(team_id, account_id, args.batch,
+                                                                                    args.answer)
+
+
+def _until_drained(take) -> list:
+    seen = []
+    while True:
+        taken = take()
+        if not taken:
+            return seen
+        seen.extend(taken)
+
+
 def drain(app, pollers: int, take) -> tuple[float, list]:
+    """`pollers` threads of this process (one interpreter: they share one core's worth of Python)."""
     seen: list = []
     lock = threading.Lock()
     start_line = threading.Barrier(pollers + 1)
@@ -113,12 +186,9 @@ def drain(app, pollers: int, take) -> tuple[float, list]:
     def poller():
         with app.app_context():
             start_line.wait()
-            while True:
-                ids = take()
-                if not ids:
-                    break
-                with lock:
-                    seen.extend(ids)
+            taken = _until_drained(take)
+            with lock:
+                seen.extend(taken)
             db.session.remove()
 
     threads = [threading.Thread(target=poller) for _ in range(pollers)]
@@ -131,6 +201,40 @@ def drain(app, pollers: int, take) -> tuple[float, list]:
     return time.perf_counter() - began, seen
 
 
+def _process_poller(url: str, side: str, team_id, account_id, args, start_line, results):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 2},
+                      "CLOCK": lambda: NOW})
+    with app.app_context():
+        take = _take(side, team_id, account_id, args)
+        db.session.connection()  # connected before the start, as a served worker's pool is
+        db.session.remove()
+        start_line.wait()
+        taken = _until_drained(take)
+        finished = time.perf_counter()
+        db.engine.dispose()
+    results.put((finished, taken))
+
+
+def drain_processes(url: str, side: str, team_id, account_id, args) -> tuple[float, list]:
+    """`--pollers` processes, each with its own app and pool, as gunicorn's workers serve polls (both sides alike)."""
+    context = multiprocessing.get_context("fork")
+    start_line, results = context.Barrier(args.pollers + 1), context.Queue()
+    processes = [context.Process(target=_process_poller, args=(url, side, team_id, account_id, args, start_line,
+                                                                 results)) for _ in range(args.pollers)]
+    for process in processes:
+        process.start()
+    start_line.wait()
+    began = time.perf_counter()  # CLOCK_MONOTONIC: the same clock in every process of the machine
+    finished, seen = [], []
+    for _ in processes:
+        at, taken = results.get()
+        finished.append(at)
+        seen.extend(taken)
+    for process in processes:
+        process.join()
+    return max(finished) - began, seen
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=10000)
@@ -139,6 +243,11 @@ def main():
     parser.add_argument("--pollers", type=int, default=8)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database (dropped and recreated)")
+    parser.add_argument("--answer", choices=("body", "dict"), default="body",
+                        help="what a poll renders: the response body (default) or the schema's dict (earlier runs)")
+    parser.add_argument("--processes", action="store_true",
+                        help="pollers as processes (as gunicorn workers), both sides; default: threads of one process")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each side, alternating; the best is kept")
     args = parser.parse_args()
     recreate_database(args.database)
     url = ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
@@ -151,29 +260,17 @@ def main():
             "SELECT id, type FROM actions WHERE due_at > :history"), {"history": HISTORY_BEFORE}).all()}
         db.session.remove()
 
-    def poll():
-        from extension_bridge.schemas import PollAnswerSchema
-        from extension_bridge.service import poll as extension_poll
-
-        # What the endpoint sends: the service's answer rendered by the view's schema.
-        answer = PollAnswerSchema().dump(extension_poll(team_id, str(account_id), args.batch))
-        return [action["id"] for action in answer["actions"]]
-
-    def raw():
-        ids = db.session.scalars(sa.text(
-            "UPDATE actions SET status = 'leased', lease_token = md5(random()::text), lease_count = lease_count + 1, "
-            "lease_expires_at = :until WHERE id IN (SELECT id FROM actions WHERE account_id = :account "
-            "AND status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :n FOR UPDATE SKIP LOCKED) "
-            "RETURNING id"),
-            {"account": account_id, "now": NOW, "n": args.batch, "until": NOW + timedelta(minutes=10)}).all()
-        db.session.commit()
-        return [str(id_) for id_ in ids]
-
     results, leased_invites = {}, []
-    for name, take in (("raw", raw), ("poll", poll), ("raw", raw), ("poll", poll)):
+    for name in ("raw", "poll") * args.rounds:
         with app.app_context():
             reset()
-        seconds, seen = drain(app, args.pollers, take)
+            if args.processes:
+                db.engine.dispose()  # no connection of this process crosses a fork
+        if args.processes:
+            seconds, seen = drain_processes(url, name, team_id, account_id, args)
+        else:
+            seconds, seen = drain(app, args.pollers, _take(name, team_id, account_id, args))
+        seen = leased_ids(seen) if name == "poll" else seen
         assert len(seen) == len(set(seen)), (name, "an action was leased twice")
         by_type = {kind: sum(1 for i in seen if kinds[i] == kind) for kind in ("post", "invite")}
         assert by_type["post"] == args.posts, (name, by_type)
@@ -183,10 +280,13 @@ def main():
             leased_invites.append(by_type["invite"])
         results.setdefault(name, []).append(len(seen) / seconds)
     raw_rate, poll_rate = max(results["raw"]), max(results["poll"])
-    print(f"{args.posts} posts and {args.invites} invites due, {args.history} past actions; {args.pollers} pollers, "
-          f"batches of {args.batch}; no action leased twice")
-    print(f"raw UPDATE ... SKIP LOCKED:     {raw_rate:,.0f} leases/s (every due action)")
-    print(f"poll (lease + commit + rendering): {poll_rate:,.0f} leases/s (every post, invites: {leased_invites})")
+    mode = "processes" if args.processes else "threads of one process"
+    print(f"{args.posts} posts and {args.invites} invites due, {args.history} past actions; {args.pollers} pollers "
+          f"({mode}), batches of {args.batch}, answer rendered as {args.answer}; no action leased twice")
+    print(f"raw UPDATE ... SKIP LOCKED:     {raw_rate:,.0f} leases/s (every due action; rounds: "
+          f"{', '.join(f'{rate:,.0f}' for rate in results['raw'])})")
+    print(f"poll (lease + commit + rendering): {poll_rate:,.0f} leases/s (every post, invites: {leased_invites}; "
+          f"rounds: {', '.join(f'{rate:,.0f}' for rate in results['poll'])})")
     print(f"ratio (poll / raw): {poll_rate / raw_rate:.2f}")
     with app.app_context():
         db.engine.dispose()

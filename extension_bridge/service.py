@@ -22,6 +22,7 @@ from app.leads.service import add_leads
 from app.socialdock.analytics import record_linkedin_post_metrics
 from app.webhooks.outbox import emit
 from extension_bridge.hostile import clean_strings
+from extension_bridge.rendering import leased_action_json
 
 DEFAULT_POLL_SECONDS = 30
 DEFAULT_LEASE_SECONDS = 600
@@ -66,9 +67,11 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
 
 
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
-    """The actions leased to the calling account, as plain dicts (PollAnswerSchema renders them without the ORM)."""
+    """The actions leased to the calling account: on PostgreSQL each already rendered as its JSON text
+    (extension_bridge.rendering), elsewhere plain dicts (PollAnswerSchema renders them without the ORM)."""
     account = account_for_request(team_id, account_id, plain=True)
-    leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()))
+    leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()),
+                             render=leased_action_json)
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
     db.session.commit()
     return answer

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.service import ACCOUNT_HEADER
 from extension_bridge import service
+from extension_bridge.rendering import poll_response
 from extension_bridge.schemas import (
     ActionStateSchema,
     HeartbeatAnswerSchema,
@@ -50,7 +51,8 @@ def scraped_leads(body):
 @blueprint.response(200, PollAnswerSchema)
 def poll(args):
     """Lease the actions due now for the calling account (X-LinkedIn-Account header or accountId)."""
-    return service.poll(g.team_id, request.headers.get(ACCOUNT_HEADER) or args.get("accountId"), args["limit"])
+    return poll_response(service.poll(g.team_id, request.headers.get(ACCOUNT_HEADER) or args.get("accountId"),
+                                      args["limit"]))
 
 
 @blueprint.post("/actions/<action_id>/start")

@@ -1,14 +1,17 @@
-"""A poll's answer, built from plain rows (one statement on PostgreSQL) and rendered without marshmallow's per-field
-calls, is exactly what the schemas say: LeasedActionSchema, LeadSchema, PostSchema and CommentSchema dumping the
-same rows read afresh after the poll."""
+"""A poll's answer, rendered by PostgreSQL in the lease's one statement (extension_bridge.rendering) or, on SQLite,
+from plain rows without marshmallow's per-field calls, is exactly what the schemas say: LeasedActionSchema,
+LeadSchema, PostSchema and CommentSchema dumping the same rows read afresh after the poll, keys in their order."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.comments.schemas import CommentSchema
 from app.extensions import db
+from app.leads.schemas import LeadSchema
 from app.models import Action, Comment, Lead, Post
+from app.posts.schemas import PostSchema
 from extension_bridge.schemas import LeasedActionSchema
 from tests.test_extension_support import Team
 
@@ -64,3 +67,48 @@ def test_a_verify_step_renders_as_one(app, client):
     team.clock.advance(minutes=11)
     [verify] = team.poll()
     assert verify["step"] == "verify" and verify == _reference(verify["id"])
+
+
+def _assert_rendered_as_the_schemas_do(leased):
+    for action in leased:
+        assert action == _reference(action["id"])
+        assert list(action) == list(LeasedActionSchema().fields)
+        for key, schema in (("lead", LeadSchema), ("post", PostSchema), ("comment", CommentSchema)):
+            assert action[key] is None or list(action[key]) == list(schema().fields), key
+
+
+def test_awkward_values_render_as_the_schemas_do(app, client):
+    team = Team(app, client)
+    # Microseconds everywhere: the lease's own timestamps (from the clock) and stored ones, truncated to
+    # milliseconds by both renderings, never rounded (999999 would round up to the next second).
+    team.clock.advance(microseconds=999999)
+    awkward = 'Zoë "Z" O\'Brien \\ back\\slash, tab\there, bell\x07, ✓ 😀 </script>'
+    lead = team.lead(slug="zoë-2", name=awkward)
+    lead.first_name, lead.last_name, lead.title, lead.company = None, "", None, "Ünïcødé & Co"
+    lead.tags, lead.custom_fields = ["a\\b", "😀"], {"quote": '"', "ü": "ß", "none": None, "": "\n"}
+    lead.invited_at = datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    lead.connected_at = datetime(2026, 3, 2, 8, 0, 0, 1500, tzinfo=UTC)
+    db.session.commit()
+    post = Post(team_id=team.team_id, content=awkward, status="scheduled", scheduled_for=team.clock(),
+                link_url=None, first_comment=None)
+    db.session.add(post)
+    db.session.commit()
+    comment = Comment(team_id=team.team_id, post_id=None, post_url="https://www.linkedin.com/feed/update/x/",
+                      content="\u00e9 literal, \r\n newline", status="approved", approved_at=None)
+    db.session.add(comment)
+    db.session.commit()
+    team.action("message", lead=lead, text=None)
+    team.action("post", post=post, text=awkward)
+    team.action("comment", comment=comment, text="")
+
+    response = client.get("/api/v1/extension/actions?limit=10", headers=team.headers)
+
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    leased = response.get_json()["actions"]
+    assert sorted(action["type"] for action in leased) == ["comment", "message", "post"]
+    assert list(response.get_json()) == ["actions", "pollIntervalSeconds"]
+    if db.engine.dialect.name == "postgresql":
+        # Flask's encoder escapes non-ASCII characters; PostgreSQL's json does not: this answer is PostgreSQL's.
+        assert "Zoë" in response.get_data(as_text=True)
+    _assert_rendered_as_the_schemas_do(leased)
+    assert {action["leaseExpiresAt"][-5:] for action in leased} == {".999Z"}

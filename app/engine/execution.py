@@ -30,14 +30,17 @@ _HELD_SUBJECTS = (("post", Post, "scheduled", "publishing"), ("comment", Comment
 _SUBJECTS = (("lead", Lead),) + tuple((key, model) for key, model, _, _ in _HELD_SUBJECTS)
 
 
-def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE) -> list[dict]:
+def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE, render=None) -> list:
     """Lease the account's due actions. Polls that may hand out a paced action are serialised by the account's row
     lock, so at most one paced action is ever in the extension's hands. A leased post is `publishing`, a leased
     comment `posting`. `account` may be a plain row; the answer is plain dicts of the actions' columns in
     (due_at, id) order, each with its `lead`, `post` and `comment` as plain dicts too (None when it has none).
 
     On PostgreSQL the lease, the marks and the reads are one statement; a poll that takes no lock runs it on an
-    autocommit connection (a statement is its own transaction: no BEGIN and COMMIT round trips)."""
+    autocommit connection (a statement is its own transaction: no BEGIN and COMMIT round trips). There, `render`
+    (a function of the columns of a leased action and of its lead, post and comment, as `{"action": ..., "lead":
+    ..., "post": ..., "comment": ...}`, giving one SQL expression; built once per shape) makes the answer that
+    expression's value per action instead, in the same order: the caller's rendering, done by PostgreSQL."""
     policy = account_policy(account, now)
     locked = actions.may_act(account, policy, now)
     if locked:
@@ -48,14 +51,16 @@ def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEA
             select(*accounts.c).where(accounts.c.id == account.id).with_for_update()).one()
     if db.engine.dialect.name == "postgresql":
         request = actions.lease_request(account, policy, limit, now, lease_for)
+        lease_once = _lease_rendered if render is not None else _lease_in_one_statement
         if locked:
-            leased = _lease_in_one_statement(db.session.connection(), request, now)
+            leased, types = lease_once(db.session.connection(), request, now, render)
         else:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                leased = _lease_in_one_statement(connection, request, now)
+                leased, types = lease_once(connection, request, now, render)
     else:
         leased = _lease_step_by_step(account, policy, limit, now, lease_for)
-    metrics.actions_leased(action["type"] for action in leased if action["status"] == "leased")
+        types = [action["type"] for action in leased if action["status"] == "leased"]
+    metrics.actions_leased(types)
     return leased
 
 
@@ -78,7 +83,8 @@ def _lease_step_by_step(account, policy, limit: int, now: datetime, lease_for: t
     return leased
 
 
-def _lease_in_one_statement(connection, request, now: datetime) -> list[dict]:
+def _lease_in_one_statement(connection, request, now: datetime, render=None) -> tuple[list[dict], list[str]]:
+    """The leased actions as plain dicts, and the types of those leased to be performed (not verified)."""
     statement = _one_statement(request.statement, request.may_pace)
     leased = []
     for row in connection.execute(statement, {**request.parameters, "marked_at": now}).mappings():
@@ -88,7 +94,15 @@ def _lease_in_one_statement(connection, request, now: datetime) -> list[dict]:
                            if row[f"{key}__id"] is not None else None)
         leased.append(action)
     leased.sort(key=lambda action: (action["due_at"], str(action["id"])))
-    return leased
+    return leased, [action["type"] for action in leased if action["status"] == "leased"]
+
+
+def _lease_rendered(connection, request, now: datetime, render) -> tuple[list, list[str]]:
+    """The leased actions as `render` renders them (in (due_at, id) order: a uuid sorts as its text does), and the
+    types of those leased to be performed."""
+    statement = _rendered_statement(request.statement, request.may_pace, render)
+    rows = connection.execute(statement, {**request.parameters, "marked_at": now}).all()
+    return [row[0] for row in rows], [row[1] for row in rows if row[2] == "leased"]
 
 
 _ACTION_COLUMNS = tuple(Action.__table__.c.keys())
@@ -101,32 +115,53 @@ def _one_statement(lease_update, may_pace: bool):
     of one WITH see the same snapshot, so a post marked now is read from its UPDATE's RETURNING. Built once."""
     key = (id(lease_update), may_pace)  # lease updates are built once per shape and kept (app.actions.service)
     if key not in _ONE_STATEMENTS:
-        leased = lease_update.cte("leased")
-        columns = [leased.c[name] for name in _ACTION_COLUMNS]
-        joined = leased
-        lead = Lead.__table__.alias("lead")
-        joined = joined.outerjoin(lead, and_(lead.c.id == leased.c.lead_id, lead.c.team_id == leased.c.team_id))
-        columns += [column.label(f"lead__{name}") for name, column in lead.c.items()]
-        for subject, model, waiting, held in _HELD_SUBJECTS:
-            # Every leased post (comment) is read from the RETURNING of the UPDATE that marks it, which changes only
-            # the waiting ones: one read of each row, where a second join of the table to the other rows cost
-            # PostgreSQL more to plan than the whole statement took to run.
-            table = model.__table__
-            waits = table.c.status == waiting
-            marked = (update(table)
-                      .where(table.c.id.in_(select(leased.c[subject + "_id"])),
-                             table.c.team_id == bindparam("lease_team", type_=table.c.team_id.type))
-                      .values(status=case((waits, held), else_=table.c.status),
-                              updated_at=case((waits, bindparam("marked_at", type_=table.c.updated_at.type)),
-                                              else_=table.c.updated_at))
-                      .returning(*table.c).cte(f"marked_{subject}"))
-            joined = joined.outerjoin(marked, marked.c.id == leased.c[subject + "_id"])
-            columns += [marked.c[name].label(f"{subject}__{name}") for name in table.c.keys()]
+        sources, joined, held = _joined_sources(lease_update, may_pace)
+        columns = [sources["action"][name] for name in _ACTION_COLUMNS]
+        for subject, model in _SUBJECTS:
+            columns += [sources[subject][name].label(f"{subject}__{name}") for name in model.__table__.c.keys()]
         statement = select(*columns).select_from(joined)
-        if may_pace:
-            statement = statement.add_cte(actions.held_paced_statement(leased).cte("held"))
-        _ONE_STATEMENTS[key] = statement
+        _ONE_STATEMENTS[key] = statement.add_cte(held) if held is not None else statement
     return _ONE_STATEMENTS[key]
+
+
+def _rendered_statement(lease_update, may_pace: bool, render):
+    """The one statement, selecting per leased action `render`'s expression, its type and its status, in (due_at,
+    id) order. Built once per shape and rendering."""
+    key = (id(lease_update), may_pace, render)
+    if key not in _ONE_STATEMENTS:
+        sources, joined, held = _joined_sources(lease_update, may_pace)
+        leased = sources["action"]
+        statement = (select(render(sources), leased.type, leased.status).select_from(joined)
+                     .order_by(leased.due_at, leased.id))
+        _ONE_STATEMENTS[key] = statement.add_cte(held) if held is not None else statement
+    return _ONE_STATEMENTS[key]
+
+
+def _joined_sources(lease_update, may_pace: bool):
+    """The parts of the one statement: the columns of the leased action, its lead, its marked post and comment (as
+    {"action", "lead", "post", "comment"}), what joins them, and the CTE holding the account (or None)."""
+    leased = lease_update.cte("leased")
+    sources = {"action": leased.c}
+    lead = Lead.__table__.alias("lead")
+    joined = leased.outerjoin(lead, and_(lead.c.id == leased.c.lead_id, lead.c.team_id == leased.c.team_id))
+    sources["lead"] = lead.c
+    for subject, model, waiting, held in _HELD_SUBJECTS:
+        # Every leased post (comment) is read from the RETURNING of the UPDATE that marks it, which changes only
+        # the waiting ones: one read of each row, where a second join of the table to the other rows cost
+        # PostgreSQL more to plan than the whole statement took to run.
+        table = model.__table__
+        waits = table.c.status == waiting
+        marked = (update(table)
+                  .where(table.c.id.in_(select(leased.c[subject + "_id"])),
+                         table.c.team_id == bindparam("lease_team", type_=table.c.team_id.type))
+                  .values(status=case((waits, held), else_=table.c.status),
+                          updated_at=case((waits, bindparam("marked_at", type_=table.c.updated_at.type)),
+                                          else_=table.c.updated_at))
+                  .returning(*table.c).cte(f"marked_{subject}"))
+        joined = joined.outerjoin(marked, marked.c.id == leased.c[subject + "_id"])
+        sources[subject] = marked.c
+    held_account = actions.held_paced_statement(leased).cte("held") if may_pace else None
+    return sources, joined, held_account
 
 
 def _locked(team_id, action_id) -> tuple[Action, LinkedInAccount]:
