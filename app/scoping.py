@@ -6,7 +6,7 @@ id from another team behaves exactly like an id that does not exist (404).
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from app.errors import not_found
 from app.extensions import db
@@ -41,15 +41,28 @@ def get_plain_for_team(model, team_id: uuid.UUID, row_id, what: str | None = Non
     """The same row as get_for_team, as a plain row of the table's columns, read on an autocommit connection
     (one statement, no transaction: for hot paths that only read it, and lock it afresh if they change it),
     or a 404 ApiError."""
-    table = model.__table__
-    row = read_plain(select(*table.c).where(table.c.team_id == team_id, table.c.id == _key(model, row_id, what)))
+    row = read_plain(_plain_by_id(model), parameters={"scope_team": team_id, "row_id": _key(model, row_id, what)})
     if row is None:
         raise not_found(what or model.__name__.lower())
     return row
 
 
-def read_plain(statement, all_rows: bool = False):
+_PLAIN_BY_ID: dict = {}
+
+
+def _plain_by_id(model):
+    """Built once per model, its values bound: building a SELECT of every column costs more Python than running it
+    (an extension's poll reads its account this way a few times a second)."""
+    if model not in _PLAIN_BY_ID:
+        table = model.__table__
+        _PLAIN_BY_ID[model] = select(*table.c).where(
+            table.c.team_id == bindparam("scope_team", type_=table.c.team_id.type),
+            table.c.id == bindparam("row_id", type_=table.c.id.type))
+    return _PLAIN_BY_ID[model]
+
+
+def read_plain(statement, all_rows: bool = False, parameters: dict | None = None):
     """Run a read on an autocommit connection: the first row (or all), no BEGIN and COMMIT round trips."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        result = connection.execute(statement)
+        result = connection.execute(statement, parameters)
         return result.all() if all_rows else result.first()

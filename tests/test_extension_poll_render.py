@@ -101,14 +101,21 @@ def test_awkward_values_render_as_the_schemas_do(app, client):
     team.action("post", post=post, text=awkward)
     team.action("comment", comment=comment, text="")
 
-    response = client.get("/api/v1/extension/actions?limit=10", headers=team.headers)
+    # The two shapes of the lease: without a paced action (the account acted a moment ago), then with one.
+    team.account.paced_ready_at = team.clock() + timedelta(minutes=5)
+    db.session.commit()
+    unpaced = client.get("/api/v1/extension/actions?limit=10", headers=team.headers)
+    team.account.paced_ready_at = None
+    db.session.commit()
+    paced = client.get("/api/v1/extension/actions?limit=10", headers=team.headers)
 
-    assert response.status_code == 200 and response.mimetype == "application/json"
-    leased = response.get_json()["actions"]
-    assert sorted(action["type"] for action in leased) == ["comment", "message", "post"]
-    assert list(response.get_json()) == ["actions", "pollIntervalSeconds"]
-    if db.engine.dialect.name == "postgresql":
-        # Flask's encoder escapes non-ASCII characters; PostgreSQL's json does not: this answer is PostgreSQL's.
-        assert "Zoë" in response.get_data(as_text=True)
-    _assert_rendered_as_the_schemas_do(leased)
-    assert {action["leaseExpiresAt"][-5:] for action in leased} == {".999Z"}
+    for response, types in ((unpaced, ["comment", "post"]), (paced, ["message"])):
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        leased = response.get_json()["actions"]
+        assert sorted(action["type"] for action in leased) == types
+        assert list(response.get_json()) == ["actions", "pollIntervalSeconds"]
+        if db.engine.dialect.name == "postgresql":
+            # Flask's encoder escapes non-ASCII characters; PostgreSQL's json does not: this answer is PostgreSQL's.
+            assert "Zoë" in response.get_data(as_text=True)
+        _assert_rendered_as_the_schemas_do(leased)
+        assert {action["leaseExpiresAt"][-5:] for action in leased} == {".999Z"}

@@ -11,6 +11,7 @@ from app import metrics
 from app.actions import service as actions
 from app.actions.service import DEFAULT_LEASE, ExpiryReport, ReportAnswer
 from app.caps.policy import account_policy
+from app.common.dollar_sql import DollarStatement
 from app.engine.outcomes import apply_failure, apply_outcome
 from app.engine.sequence import FINAL_LEAD_STATUSES
 from app.extensions import db
@@ -101,11 +102,13 @@ def _lease_rendered(connection, request, now: datetime, render) -> tuple[list, l
     """The leased actions as `render` renders them (in (due_at, id) order: a uuid sorts as its text does), and the
     types of those leased to be performed."""
     statement = _rendered_statement(request.statement, request.may_pace, render)
-    rows = connection.execute(statement, {**request.parameters, "marked_at": now}).all()
+    rows = statement.execute(connection, {**request.parameters, "marked_at": now}).all()
     return [row[0] for row in rows], [row[1] for row in rows if row[2] == "leased"]
 
 
 _ACTION_COLUMNS = tuple(Action.__table__.c.keys())
+# What a lease request binds (app.actions.service.lease_request), and when the marks were made.
+_LEASE_PARAMETERS = ("lease_account", "lease_team", "now", "lease_until", "token", "n", "day_start", "marked_at")
 _ONE_STATEMENTS: dict = {}
 
 
@@ -133,7 +136,8 @@ def _rendered_statement(lease_update, may_pace: bool, render):
         leased = sources["action"]
         statement = (select(render(sources), leased.type, leased.status).select_from(joined)
                      .order_by(leased.due_at, leased.id))
-        _ONE_STATEMENTS[key] = statement.add_cte(held) if held is not None else statement
+        statement = statement.add_cte(held) if held is not None else statement
+        _ONE_STATEMENTS[key] = DollarStatement(statement, _LEASE_PARAMETERS)
     return _ONE_STATEMENTS[key]
 
 
