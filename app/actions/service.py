@@ -120,9 +120,10 @@ def lease_request(account, policy: AccountPolicy, limit: int, now: datetime,
     index range reads (account_id, status, due_at), each locked FOR UPDATE SKIP LOCKED. The account may be a plain
     row (a poll runs every few seconds per extension: no ORM objects on this path)."""
     paced = may_act(account, policy, now)
-    return LeaseRequest(_lease_statement(paced, paced and invites_paused(account, now)), {
+    batch = max(1, min(limit, MAX_LEASE_BATCH))
+    return LeaseRequest(_lease_statement(paced, paced and invites_paused(account, now), batch), {
         "lease_account": account.id, "lease_team": account.team_id, "now": now, "lease_until": now + lease,
-        "token": secrets.token_urlsafe(24), "n": max(1, min(limit, MAX_LEASE_BATCH)),
+        "token": secrets.token_urlsafe(24),
         # Caps count actions by their due day: one planned for an earlier day is never done today.
         "day_start": policy.day_window(now)[0],
     }, paced)
@@ -160,40 +161,50 @@ def held_paced_statement(leased):
 _LEASE_STATEMENTS: dict = {}
 
 
-def _lease_statement(paced: bool, invites_paused_now: bool):
-    """The lease UPDATE, built once per shape (its values are bound parameters): building and hashing a fresh
-    statement on every poll cost more Python than the rest of the poll."""
-    key = (paced, invites_paused_now)
+def _lease_statement(paced: bool, invites_paused_now: bool, batch: int):
+    """The lease UPDATE, built once per shape and batch size (its other values are bound parameters): building and
+    hashing a fresh statement on every poll cost more Python than the rest of the poll."""
+    key = (paced, invites_paused_now, batch)
     if key not in _LEASE_STATEMENTS:
-        _LEASE_STATEMENTS[key] = _build_lease_statement(paced, invites_paused_now)
+        _LEASE_STATEMENTS[key] = _build_lease_statement(paced, invites_paused_now, batch)
     return _LEASE_STATEMENTS[key]
 
 
-def _build_lease_statement(paced: bool, invites_paused_now: bool):
+def _build_lease_statement(paced: bool, invites_paused_now: bool, batch: int):
     actions = Action.__table__
     c = actions.c
     now = bindparam("now", type_=c.due_at.type)
-    n = bindparam("n", type_=Integer)
+    # LIMITs as literals: PostgreSQL plans a LIMIT parameter as 10% of the rows, and a prepared statement's generic
+    # plan then expects hundreds of leased rows (it marks them by scanning every post of the table). With the
+    # limits written in, the generic plan is the custom one, and a prepared poll is not planned again each time.
+    n = literal_column(str(int(batch)), Integer)
     lease_ended = and_(c.lease_expires_at.is_not(None), c.lease_expires_at <= now)
-    pending = and_(c.status == "pending", c.due_at <= now)
+    # Constants are written in, not bound: a prepared statement's generic plan then estimates each candidate read
+    # from the statistics of that status (a handful of rows), as a custom plan does; `status = 'leased'` is also
+    # ix_actions_leased_until's predicate, which a parameter could not prove.
+    pending = and_(c.status == _sql_text("pending"), c.due_at <= now)
     # Offered again: leased to a poller whose lease ended without a start (at most MAX_LEASES times).
-    lapsed = and_(c.status == "leased", c.due_at <= now, lease_ended, c.lease_count < MAX_LEASES)
+    lapsed = and_(c.status == _sql_text("leased"), c.due_at <= now, lease_ended,
+                  c.lease_count < literal_column(str(MAX_LEASES), Integer))
     # A started action whose lease ended, or an unknown one whose verify lease ended, is offered as a verify step.
-    verify = and_(c.status.in_(("started", "unknown")),
-                  or_(lease_ended, and_(c.status == "unknown", c.lease_expires_at.is_(None))))
+    verify = and_(c.status.in_([_sql_text("started"), _sql_text("unknown")]),
+                  or_(lease_ended, and_(c.status == _sql_text("unknown"), c.lease_expires_at.is_(None))))
     # Nothing is offered for a person on the do-not-contact list (a verify step still is: it only checks LinkedIn).
     allowed = or_(c.lead_id.is_(None), ~lead_id_is_listed(c.lead_id))
     pending, lapsed = and_(pending, allowed), and_(lapsed, allowed)
     # The predicate of ix_actions_unpaced_due as it is written there (literals, not parameters).
     unpaced = c.type.not_in([literal_column(f"'{kind}'") for kind in PACED_ACTION_TYPES])
+    # Leases that ended are read in the order they ended: a range read of ix_actions_leased_until that meets only
+    # those. Read in due order, the scan walked every action still leased to the account (a poll's recent leases)
+    # to find the few that ended, its cost growing with what is in flight.
     candidates = [_candidates(0, verify, n), _candidates(1, and_(pending, unpaced), n),
-                  _candidates(1, and_(lapsed, unpaced), n)]
+                  _candidates(1, and_(lapsed, unpaced), n, order=(c.lease_expires_at, c.due_at, c.id))]
     if paced:
         paced_due = and_(or_(pending, lapsed), c.type.in_(PACED_ACTION_TYPES),
                          c.due_at >= bindparam("day_start", type_=c.due_at.type))
         if invites_paused_now:
             paced_due = and_(paced_due, c.type != "invite")
-        candidates.append(_candidates(1, paced_due, 1))
+        candidates.append(_candidates(1, paced_due, literal_column("1", Integer)))
     pool = union_all(*candidates).subquery()
     chosen = select(pool.c.id).order_by(pool.c.priority, pool.c.due_at, pool.c.id).limit(n)
     offered = c.status.in_(("pending", "leased"))
@@ -210,12 +221,16 @@ def _build_lease_statement(paced: bool, invites_paused_now: bool):
     )
 
 
-def _candidates(priority: int, condition, limit):
+def _sql_text(value: str):
+    return literal_column(f"'{value}'")
+
+
+def _candidates(priority: int, condition, limit, order=None):
     c = Action.__table__.c
     picked = (select(c.id, c.due_at)
               .where(c.account_id == bindparam("lease_account", type_=c.account_id.type),
                      c.team_id == bindparam("lease_team", type_=c.team_id.type), condition)
-              .order_by(c.due_at, c.id).limit(limit).with_for_update(skip_locked=True).subquery())
+              .order_by(*(order or (c.due_at, c.id))).limit(limit).with_for_update(skip_locked=True).subquery())
     return select(picked.c.id, picked.c.due_at, literal(priority).label("priority"))
 
 

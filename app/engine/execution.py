@@ -108,7 +108,7 @@ def _lease_rendered(connection, request, now: datetime, render) -> tuple[list, l
 
 _ACTION_COLUMNS = tuple(Action.__table__.c.keys())
 # What a lease request binds (app.actions.service.lease_request), and when the marks were made.
-_LEASE_PARAMETERS = ("lease_account", "lease_team", "now", "lease_until", "token", "n", "day_start", "marked_at")
+_LEASE_PARAMETERS = ("lease_account", "lease_team", "now", "lease_until", "token", "day_start", "marked_at")
 _ONE_STATEMENTS: dict = {}
 
 

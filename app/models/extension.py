@@ -16,6 +16,7 @@ ACTION_TYPES = ("invite", "message", "post", "comment", "withdraw")
 # The actions that are not paced (app.caps.policy.PACED_ACTION_TYPES are), as SQL: the predicate of a partial index
 # that leasing's query repeats word for word, so PostgreSQL can use it with any plan.
 UNPACED_SQL = "type NOT IN ('invite', 'message', 'withdraw')"
+LEASED_SQL = "status = 'leased'"
 ACTION_STATUSES = ("pending", "leased", "started", "unknown", "done", "failed", "skipped", "cancelled")
 
 
@@ -54,6 +55,9 @@ class Action(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
         Index("ix_actions_unpaced_due", "account_id", "status", "due_at", "id",
               postgresql_where=text(UNPACED_SQL), sqlite_where=text(UNPACED_SQL)),
         Index("ix_actions_status_lease", "status", "lease_expires_at"),
+        # A poll's leases that ended unstarted: read without walking the actions the account still holds.
+        Index("ix_actions_leased_until", "account_id", "lease_expires_at",
+              postgresql_where=text(LEASED_SQL), sqlite_where=text(LEASED_SQL)),
         Index("ix_actions_lead", "lead_id"),
         # Caps are range reads: an account's (or a campaign's) actions of a type by due time.
         Index("ix_actions_account_type_due", "account_id", "type", "due_at"),
