@@ -87,8 +87,12 @@ def account_planned(seconds: float, created: int | None) -> None:
 
 
 def actions_leased(types) -> None:
+    # One increment per type, not per action: a poll of 10 posts is one labels() lookup.
+    counts: dict = {}
     for action_type in types:
-        LEASES.labels(action_type).inc()
+        counts[action_type] = counts.get(action_type, 0) + 1
+    for action_type, count in counts.items():
+        LEASES.labels(action_type).inc(count)
 
 
 def leases_expired(result: str, count: int) -> None:

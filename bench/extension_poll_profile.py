@@ -52,7 +52,8 @@ def main():
             in_sql[0] += time.perf_counter() - connection.info["started"]
 
         bench.reset()
-        team_id, account_id = db.session.execute(sa.text("SELECT team_id, id FROM linkedin_accounts")).one()
+        team_id, account_id = db.session.execute(sa.text(
+            "SELECT team_id, id FROM linkedin_accounts WHERE name = 'Bench'")).one()
         db.session.remove()
         poll = bench.poll_function(team_id, account_id, args.batch)
         for _ in range(20):  # warm-up: statements built and prepared, pool filled
