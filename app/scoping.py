@@ -37,11 +37,12 @@ def get_for_team(model, team_id: uuid.UUID, row_id, what: str | None = None, for
     return row
 
 
-def get_plain_for_team(model, team_id: uuid.UUID, row_id, what: str | None = None):
+def get_plain_for_team(model, team_id: uuid.UUID, row_id, what: str | None = None, connection=None):
     """The same row as get_for_team, as a plain row of the table's columns, read on an autocommit connection
     (one statement, no transaction: for hot paths that only read it, and lock it afresh if they change it),
-    or a 404 ApiError."""
-    row = read_plain(_plain_by_id(model), parameters={"scope_team": team_id, "row_id": _key(model, row_id, what)})
+    or a 404 ApiError. `connection`: an autocommit connection the caller holds, instead of one of its own."""
+    row = read_plain(_plain_by_id(model), parameters={"scope_team": team_id, "row_id": _key(model, row_id, what)},
+                     connection=connection)
     if row is None:
         raise not_found(what or model.__name__.lower())
     return row
@@ -61,8 +62,11 @@ def _plain_by_id(model):
     return _PLAIN_BY_ID[model]
 
 
-def read_plain(statement, all_rows: bool = False, parameters: dict | None = None):
-    """Run a read on an autocommit connection: the first row (or all), no BEGIN and COMMIT round trips."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        result = connection.execute(statement, parameters)
-        return result.all() if all_rows else result.first()
+def read_plain(statement, all_rows: bool = False, parameters: dict | None = None, connection=None):
+    """Run a read on an autocommit connection (`connection`, or one of its own): the first row (or all), no BEGIN and
+    COMMIT round trips."""
+    if connection is None:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
+            return read_plain(statement, all_rows, parameters, own)
+    result = connection.execute(statement, parameters)
+    return result.all() if all_rows else result.first()

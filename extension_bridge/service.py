@@ -69,9 +69,11 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
     """The actions leased to the calling account: on PostgreSQL each already rendered as its JSON text
     (extension_bridge.rendering), elsewhere plain dicts (PollAnswerSchema renders them without the ORM)."""
-    account = account_for_request(team_id, account_id, plain=True)
-    leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()),
-                             render=leased_action_json)
+    # One autocommit connection for the account's read and a lease that takes no lock (one pool checkout).
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as reads:
+        account = account_for_request(team_id, account_id, plain=True, connection=reads)
+        leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()),
+                                 render=leased_action_json, autocommit=reads)
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
     db.session.commit()
     return answer

@@ -74,15 +74,20 @@ def _find(team_id, url: str) -> LinkedInAccount | None:
     return db.session.scalar(team_select(LinkedInAccount, team_id).where(LinkedInAccount.profile_url == url))
 
 
-def account_for_request(team_id: uuid.UUID, account_id: str | None, plain: bool = False) -> LinkedInAccount:
+def account_for_request(team_id: uuid.UUID, account_id: str | None, plain: bool = False,
+                        connection=None) -> LinkedInAccount:
     """The account the extension says it acts as (404 for another team's), or the team's only account.
-    `plain`: a plain row of its columns instead of an ORM object, for a caller that only reads it (a poll)."""
+    `plain`: a plain row of its columns instead of an ORM object, for a caller that only reads it (a poll), read on
+    `connection` (an autocommit connection the caller holds) when given."""
     if account_id:
-        read = get_plain_for_team if plain else get_for_team
-        return read(LinkedInAccount, team_id, account_id, what="linkedin account")
+        if plain:
+            return get_plain_for_team(LinkedInAccount, team_id, account_id, what="linkedin account",
+                                      connection=connection)
+        return get_for_team(LinkedInAccount, team_id, account_id, what="linkedin account")
     if plain:
         columns = LinkedInAccount.__table__.c
-        accounts = read_plain(team_select(LinkedInAccount, team_id, *columns).limit(2), all_rows=True)
+        accounts = read_plain(team_select(LinkedInAccount, team_id, *columns).limit(2), all_rows=True,
+                              connection=connection)
     else:
         accounts = db.session.scalars(team_select(LinkedInAccount, team_id).limit(2)).all()
     if len(accounts) == 1:

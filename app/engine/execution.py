@@ -31,7 +31,8 @@ _HELD_SUBJECTS = (("post", Post, "scheduled", "publishing"), ("comment", Comment
 _SUBJECTS = (("lead", Lead),) + tuple((key, model) for key, model, _, _ in _HELD_SUBJECTS)
 
 
-def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE, render=None) -> list:
+def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEASE, render=None,
+          autocommit=None) -> list:
     """Lease the account's due actions. Polls that may hand out a paced action are serialised by the account's row
     lock, so at most one paced action is ever in the extension's hands. A leased post is `publishing`, a leased
     comment `posting`. `account` may be a plain row; the answer is plain dicts of the actions' columns in
@@ -41,7 +42,8 @@ def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEA
     autocommit connection (a statement is its own transaction: no BEGIN and COMMIT round trips). There, `render`
     (a function of the columns of a leased action and of its lead, post and comment, as `{"action": ..., "lead":
     ..., "post": ..., "comment": ...}`, giving one SQL expression; built once per shape) makes the answer that
-    expression's value per action instead, in the same order: the caller's rendering, done by PostgreSQL."""
+    expression's value per action instead, in the same order: the caller's rendering, done by PostgreSQL.
+    `autocommit`: an autocommit connection the caller holds (it read the account on it), used instead of another."""
     policy = account_policy(account, now)
     locked = actions.may_act(account, policy, now)
     if locked:
@@ -55,6 +57,8 @@ def lease(account, limit: int, now: datetime, lease_for: timedelta = DEFAULT_LEA
         lease_once = _lease_rendered if render is not None else _lease_in_one_statement
         if locked:
             leased, types = lease_once(db.session.connection(), request, now, render)
+        elif autocommit is not None:
+            leased, types = lease_once(autocommit, request, now, render)
         else:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 leased, types = lease_once(connection, request, now, render)
