@@ -15,6 +15,7 @@ The machine is shared, so compare the ratio, not the absolute numbers.
 """
 
 import argparse
+import functools
 import json
 import multiprocessing
 import sys
@@ -107,31 +108,37 @@ def seed(posts: int, invites: int, history: int) -> tuple:
     return team_id, account_id
 
 
-def warm_up_account(team_id):
-    """A second account of the team with nothing due: polls on it warm a poller up (statements built, prepared by
-    psycopg after 5 executions on a connection, planned) without leasing anything, as a long-running worker is.
-    It acted a moment ago, as the drained account has after its first poll: its polls take the same shape."""
-    return db.session.execute(sa.text(
+def warm_up_accounts(team_id) -> tuple:
+    """Two more accounts of the team with nothing due: polls on them warm a poller up (statements built, prepared
+    by psycopg after 5 executions on a connection, planned) without leasing anything, as a long-running worker is.
+    One may act (its polls take the shape of the drained account's first poll), one acted a moment ago (the shape
+    of its other polls)."""
+    return tuple(db.session.execute(sa.text(
         "INSERT INTO linkedin_accounts (id, team_id, profile_url, name, timezone, settings, last_seen_at, "
-        "paced_ready_at, created_at, updated_at) VALUES (gen_random_uuid(), :team, "
-        "'https://www.linkedin.com/in/bench-idle/', 'Idle', 'UTC', '{}', :now, :later, :now, :now) RETURNING id"),
-        {"team": team_id, "now": NOW, "later": NOW + timedelta(days=1)}).scalar()
+        "paced_ready_at, created_at, updated_at) VALUES (gen_random_uuid(), :team, :url, 'Idle', 'UTC', '{}', :now, "
+        ":ready, :now, :now) RETURNING id"),
+        {"team": team_id, "now": NOW, "url": f"https://www.linkedin.com/in/bench-idle-{index}/", "ready": ready}
+    ).scalar() for index, ready in enumerate((None, NOW + timedelta(days=1))))
 
 
 WARM_UP_POLLS = 30  # a connection prepares a statement after 5 runs, PostgreSQL tries a generic plan after 5 more
 
 
-def warm_up(side: str, team_id, idle_account_id, args):
-    take = _take(side, team_id, idle_account_id, args)
-    for _ in range(WARM_UP_POLLS):
-        assert not take(), "the idle account has nothing due"
+def warm_up(side: str, team_id, idle_account_ids, args):
+    for idle_account_id in idle_account_ids:
+        take = _take(side, team_id, idle_account_id, args)
+        for _ in range(WARM_UP_POLLS):
+            assert not take(), "the idle account has nothing due"
 
 
 def reset():
-    """Every action due this morning pending again, nothing leased."""
+    """Every action due this morning pending again, nothing leased, every post scheduled again (until 2026-11-26 the
+    posts stayed `publishing` after the first round, so later rounds' polls changed nothing in them, which PostgreSQL
+    does more cheaply than the marking a real poll makes)."""
     db.session.execute(sa.text(
         "UPDATE actions SET status = 'pending', lease_token = NULL, lease_expires_at = NULL, lease_count = 0, "
         "started_at = NULL WHERE due_at > :history"), {"history": HISTORY_BEFORE})
+    db.session.execute(sa.text("UPDATE posts SET status = 'scheduled' WHERE status = 'publishing'"))
     db.session.commit()
 
 
@@ -197,14 +204,16 @@ def _until_drained(take) -> list:
         seen.extend(taken)
 
 
-def drain(app, pollers: int, take) -> tuple[float, list]:
-    """`pollers` threads of this process (one interpreter: they share one core's worth of Python)."""
+def drain(app, pollers: int, take, warm) -> tuple[float, list]:
+    """`pollers` threads of this process (one interpreter: they share one core's worth of Python), each warmed up
+    (`warm`) side by side before the start, so that every pooled connection has prepared and planned the statement."""
     seen: list = []
     lock = threading.Lock()
     start_line = threading.Barrier(pollers + 1)
 
     def poller():
         with app.app_context():
+            warm()
             start_line.wait()
             taken = _until_drained(take)
             with lock:
@@ -221,12 +230,12 @@ def drain(app, pollers: int, take) -> tuple[float, list]:
     return time.perf_counter() - began, seen
 
 
-def _process_poller(url: str, side: str, team_id, account_id, idle_account_id, args, start_line, results):
+def _process_poller(url: str, side: str, team_id, account_id, idle_account_ids, args, start_line, results):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 2},
                       "CLOCK": lambda: NOW})
     with app.app_context():
         take = _take(side, team_id, account_id, args)
-        warm_up(side, team_id, idle_account_id, args)  # as a served worker is, long before this poll
+        warm_up(side, team_id, idle_account_ids, args)  # as a served worker is, long before this poll
         db.session.remove()
         start_line.wait()
         taken = _until_drained(take)
@@ -235,12 +244,13 @@ def _process_poller(url: str, side: str, team_id, account_id, idle_account_id, a
     results.put((finished, taken))
 
 
-def drain_processes(url: str, side: str, team_id, account_id, idle_account_id, args) -> tuple[float, list]:
+def drain_processes(url: str, side: str, team_id, account_id, idle_account_ids, args) -> tuple[float, list]:
     """`--pollers` processes, each with its own app and pool, as gunicorn's workers serve polls (both sides alike)."""
     context = multiprocessing.get_context("fork")
     start_line, results = context.Barrier(args.pollers + 1), context.Queue()
-    processes = [context.Process(target=_process_poller, args=(url, side, team_id, account_id, idle_account_id, args,
-                                                                 start_line, results)) for _ in range(args.pollers)]
+    processes = [context.Process(target=_process_poller, args=(url, side, team_id, account_id, idle_account_ids,
+                                                                 args, start_line, results))
+                 for _ in range(args.pollers)]
     for process in processes:
         process.start()
     start_line.wait()
@@ -276,7 +286,7 @@ def main():
     with app.app_context():
         upgrade()
         team_id, account_id = seed(args.posts, args.invites, args.history)
-        idle_account_id = warm_up_account(team_id)
+        idle_account_ids = warm_up_accounts(team_id)
         db.session.commit()
         kinds = {str(id_): kind for id_, kind in db.session.execute(sa.text(
             "SELECT id, type FROM actions WHERE due_at > :history"), {"history": HISTORY_BEFORE}).all()}
@@ -289,11 +299,10 @@ def main():
             if args.processes:
                 db.engine.dispose()  # no connection of this process crosses a fork
         if args.processes:
-            seconds, seen = drain_processes(url, name, team_id, account_id, idle_account_id, args)
+            seconds, seen = drain_processes(url, name, team_id, account_id, idle_account_ids, args)
         else:
-            with app.app_context():
-                warm_up(name, team_id, idle_account_id, args)
-            seconds, seen = drain(app, args.pollers, _take(name, team_id, account_id, args))
+            seconds, seen = drain(app, args.pollers, _take(name, team_id, account_id, args),
+                                  functools.partial(warm_up, name, team_id, idle_account_ids, args))
         seen = leased_ids(seen) if name == "poll" else seen
         assert len(seen) == len(set(seen)), (name, "an action was leased twice")
         by_type = {kind: sum(1 for i in seen if kinds[i] == kind) for kind in ("post", "invite")}
