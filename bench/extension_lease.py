@@ -1,17 +1,20 @@
 """Leasing actions on PostgreSQL: a poll (`extension_bridge.service.poll`, the path GET /api/v1/extension/actions
-takes after auth: the account, `app.actions.service.lease_actions`, the commit, then the answer rendered by the
-view's PollAnswerSchema with each action's lead, post or comment) against a raw baseline
-UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id on the same table, in one run.
+takes after auth: the account, the lease, the commit, then the answer rendered as the endpoint sends it) against a
+raw baseline UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING id on the same table,
+in one run.
 
     .venv/bin/python bench/extension_lease.py [--posts 10000] [--invites 10000] [--history 200000]
-                                              [--pollers 8] [--batch 10]
+                                              [--pollers 8] [--batch 10] [--rounds 2]
+                                              [--answer body|dict] [--processes] [--database NAME]
 
 Data (scratch database socialscalr_bench_c, recreated): one team with one settled account, a campaign whose
 leads each have an invite due, scheduled posts each with a post action due, and the account's past actions
-(done) for the indexes to work through. Both sides drain what is due with `--pollers` concurrent pollers,
-twice each, alternating; the best rate of each is kept. No action may be leased twice; the raw side leases
-everything, a poll every post (an engine that paces invites may hand out fewer of them: the count is printed).
-The machine is shared, so compare the ratio, not the absolute numbers.
+(done) for the indexes to work through; two idle accounts to warm pollers up on. Both sides drain what is due with
+`--pollers` concurrent pollers (threads of one process, or `--processes`, as gunicorn's workers), `--rounds` times
+each, alternating; the best rate of each is kept and every round printed. `--answer body` (default) times the
+response body; `dict` the schema's dict without JSON encoding (this bench's measure until 2026-11-26). No action
+may be leased twice; the raw side leases everything, a poll every post (an engine that paces invites may hand out
+fewer of them: the count is printed). The machine is shared, so compare the ratio, not the absolute numbers.
 """
 
 import argparse
