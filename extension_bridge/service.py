@@ -75,7 +75,8 @@ def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
         leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()),
                                  render=leased_action_json, autocommit=reads)
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
-    db.session.commit()
+    if db.session().in_transaction():  # a poll that took the account's lock (or SQLite's): most polls used none
+        db.session.commit()
     return answer
 
 
