@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Lead
 from app.models.types import utcnow
 from tests.conftest import bearer, make_user
-from tests.test_leads import add, new_campaign
+from tests.test_leads import add, get_within_budget, new_campaign
 
 START = "updatedSince=2000-01-01T00:00:00Z"
 
@@ -21,7 +21,9 @@ def sync(client, auth, cursor=None, limit=50, on_page=None, max_pages=1000):
     seen, pages = {}, 0
     while True:
         query = f"cursor={cursor}" if cursor else START
-        body = client.get(f"/api/v1/leads?{query}&limit={limit}", headers=auth).get_json()
+        answer = get_within_budget(client, f"/api/v1/leads?{query}&limit={limit}", auth)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
         pages += 1
         assert pages < max_pages, "the sync loops"
         for lead in body["leads"]:
