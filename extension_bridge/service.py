@@ -69,11 +69,18 @@ def scraped_leads(team_id: uuid.UUID, body: dict) -> dict:
 def poll(team_id: uuid.UUID, account_id: str | None, limit: int) -> dict:
     """The actions leased to the calling account: on PostgreSQL each already rendered as its JSON text
     (extension_bridge.rendering), elsewhere plain dicts (PollAnswerSchema renders them without the ORM)."""
-    # One autocommit connection for the account's read and a lease that takes no lock (one pool checkout).
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as reads:
-        account = account_for_request(team_id, account_id, plain=True, connection=reads)
-        leased = execution.lease(account, limit, clock.now(), timedelta(seconds=lease_seconds()),
-                                 render=leased_action_json, autocommit=reads)
+    lease_for = timedelta(seconds=lease_seconds())
+    if db.engine.dialect.name == "postgresql":
+        # One autocommit connection for the account's read and a lease that takes no lock (one pool checkout).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as reads:
+            account = account_for_request(team_id, account_id, plain=True, connection=reads)
+            leased = execution.lease(account, limit, clock.now(), lease_for, render=leased_action_json,
+                                     autocommit=reads)
+    else:
+        # SQLite leases in the session's transaction: no connection of our own is held across it, as an in-memory
+        # database's pool hands every checkout the session's own connection, and returning it rolls back.
+        account = account_for_request(team_id, account_id, plain=True)
+        leased = execution.lease(account, limit, clock.now(), lease_for)
     answer = {"actions": list(leased), "pollIntervalSeconds": poll_seconds()}
     if db.session().in_transaction():  # a poll that took the account's lock (or SQLite's): most polls used none
         db.session.commit()

@@ -134,7 +134,9 @@ def _one_statement(lease_update, may_pace: bool):
 def _rendered_statement(lease_update, may_pace: bool, render):
     """The one statement, selecting per leased action `render`'s expression, its type and its status, in (due_at,
     id) order. Built once per shape and rendering."""
-    key = (id(lease_update), may_pace, render)
+    # Keyed by the UPDATE itself, not its id: the compiled text keeps no reference to it, and a lease UPDATE built by a
+    # racing poll and dropped would free its id for another shape's UPDATE.
+    key = (lease_update, may_pace, render)
     if key not in _ONE_STATEMENTS:
         sources, joined, held = _joined_sources(lease_update, may_pace)
         leased = sources["action"]
