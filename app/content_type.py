@@ -46,8 +46,6 @@ def require_json_body():
         raise _too_large(limit)
     if not this_request.path.startswith("/api/v1") or this_request.routing_exception is not None:
         return
-    if this_request.method not in _BODY_METHODS and not this_request.environ.get("QUERY_STRING"):
-        return  # nothing to check: no body, no query string
     check_json_request()
 
 

@@ -14,8 +14,9 @@ import json
 import uuid
 
 from flask import Response
-from sqlalchemy import and_, func, literal_column, or_, select, text, true
+from sqlalchemy import and_, or_, text, true
 
+from app.common.sql_json import json_rows
 from app.errors import ApiError
 from app.extensions import db
 from app.leads.schemas import LeadSchema
@@ -68,22 +69,9 @@ def _lead_json_postgresql():
 
 
 def _build_lead_json_postgresql():
-    """A LATERAL sub-select naming each column as LeadSchema does, in its order and formats (UUID text, timestamps
-    as UTC with milliseconds and Z); `row_to_json` of it is the lead's JSON.
-
-    row_to_json looks up each column's output function once per statement, where json_build_object's variadic
-    arguments are looked up again on every row: 25-30% less time for a 500-lead page (docs/benchmarks.md).
-    to_char's MS truncates like Python's isoformat(timespec="milliseconds"); a test compares both renderings.
-    """
-    columns = []
-    for name, field in LeadSchema().fields.items():
-        column = Lead.__table__.columns[field.attribute or name]
-        if field.__class__.__name__ == "UtcDateTime":
-            column = func.to_char(column.op("AT TIME ZONE")(literal_column("'UTC'")),
-                                  literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'"))
-        columns.append(column.label(field.data_key or name))
-    lead_json = select(*columns).correlate(Lead.__table__).lateral("lead_json")
-    return lead_json, func.row_to_json(lead_json.table_valued()).cast(db.Text)
+    """LeadSchema's JSON object per lead, rendered by PostgreSQL (app.common.sql_json; a test compares both
+    renderings)."""
+    return json_rows(LeadSchema(), Lead.__table__, "lead_json")
 
 
 def _rows(statement) -> list:
