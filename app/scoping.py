@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import Select, bindparam, select
 
+from app.common.dollar_sql import DollarStatement, utc_namedtuple_row
 from app.errors import not_found
 from app.extensions import db
 
@@ -52,21 +53,28 @@ _PLAIN_BY_ID: dict = {}
 
 
 def _plain_by_id(model):
-    """Built once per model, its values bound: building a SELECT of every column costs more Python than running it
-    (an extension's poll reads its account this way a few times a second)."""
-    if model not in _PLAIN_BY_ID:
+    """Built once per model (and database), its values bound: building a SELECT of every column costs more Python
+    than running it (an extension's poll reads its account this way a few times a second); on PostgreSQL compiled
+    once too (app.common.dollar_sql)."""
+    key = (model, db.engine.dialect.name)
+    if key not in _PLAIN_BY_ID:
         table = model.__table__
-        _PLAIN_BY_ID[model] = select(*table.c).where(
+        statement = select(*table.c).where(
             table.c.team_id == bindparam("scope_team", type_=table.c.team_id.type),
             table.c.id == bindparam("row_id", type_=table.c.id.type))
-    return _PLAIN_BY_ID[model]
+        postgresql = key[1] == "postgresql"
+        _PLAIN_BY_ID[key] = DollarStatement(statement, ("scope_team", "row_id")) if postgresql else statement
+    return _PLAIN_BY_ID[key]
 
 
 def read_plain(statement, all_rows: bool = False, parameters: dict | None = None, connection=None):
     """Run a read on an autocommit connection (`connection`, or one of its own): the first row (or all), no BEGIN and
-    COMMIT round trips."""
+    COMMIT round trips. Rows answer their columns by name (`row.team_id`) whichever way `statement` runs."""
     if connection is None:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
             return read_plain(statement, all_rows, parameters, own)
+    if isinstance(statement, DollarStatement):
+        rows = statement.execute(connection, parameters or {}, row_factory=utc_namedtuple_row)
+        return rows if all_rows else next(iter(rows), None)
     result = connection.execute(statement, parameters)
     return result.all() if all_rows else result.first()

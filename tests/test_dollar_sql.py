@@ -3,11 +3,15 @@ of the same statement does: its constants, expanded IN lists and repeated parame
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+import pytest
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.exc import OperationalError
 
 from app.common.dollar_sql import DollarStatement
+from app.errors import ApiError
 from app.extensions import db
-from app.models import Post
+from app.models import LinkedInAccount, Post
+from app.scoping import get_plain_for_team
 from tests.conftest import make_user
 
 
@@ -32,7 +36,47 @@ def test_a_dollar_statement_answers_as_sqlalchemy_does(pg_app):
     compiled = DollarStatement(statement, ("team", "now", "unused"))
     with db.engine.connect() as connection:
         for _ in range(7):  # past psycopg's prepare threshold: the prepared statement answers alike
-            answered = compiled.execute(connection, values).all()
+            answered = compiled.execute(connection, values)
             assert [tuple(row) for row in answered] == [tuple(row) for row in expected]
     assert [row.content for row in expected] == ["post 3 ü", "post 2 ü", "post 0 ü"]
     assert "$1" in compiled.text and "%(" not in compiled.text
+
+
+def test_a_plain_read_answers_as_the_models_do_whatever_the_session_time_zone(pg_app):
+    """The poll reads its account through a DollarStatement: timestamps come back in UTC (psycopg would answer them
+    in the session's zone), every column by name, like the ORM row; another team's id finds nothing."""
+    user, _ = make_user()
+    seen_at = datetime(2026, 3, 2, 23, 30, 0, 250000, tzinfo=UTC)
+    account = LinkedInAccount(team_id=user.team_id, profile_url="https://www.linkedin.com/in/plain/", name="Plain",
+                              timezone="Europe/Paris", settings={"invitesPerDay": 7}, last_seen_at=seen_at)
+    db.session.add(account)
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET TIME ZONE 'Pacific/Kiritimati'")  # UTC+14: another calendar day
+        row = get_plain_for_team(LinkedInAccount, user.team_id, account.id, connection=connection)
+        other_team, _ = make_user()
+        with pytest.raises(ApiError) as refused:
+            get_plain_for_team(LinkedInAccount, other_team.team_id, account.id, connection=connection)
+    assert refused.value.status == 404
+    assert row.last_seen_at == seen_at and row.last_seen_at.utcoffset() == timedelta(0)
+    assert row.last_seen_at.date() == seen_at.date()
+    assert (row.id, row.team_id, row.timezone, row.settings) == (account.id, user.team_id, "Europe/Paris",
+                                                                 {"invitesPerDay": 7})
+    assert row.paced_ready_at is None
+
+
+def test_a_lost_connection_is_an_sqlalchemy_error_and_the_pool_replaces_it(pg_app):
+    """A DollarStatement runs on the driver's connection itself: a connection PostgreSQL dropped must still surface as
+    SQLAlchemy's error (the app's handlers know those) and leave the pool, so the next checkout works."""
+    statement = DollarStatement(select(bindparam("value", type_=Integer)), ("value",))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        assert statement.execute(connection, {"value": 1}) == [(1,)]
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({backend})")
+        with pytest.raises(OperationalError) as lost:
+            statement.execute(connection, {"value": 2})
+        assert lost.value.connection_invalidated
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        assert statement.execute(connection, {"value": 3}) == [(3,)]
+        assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend

@@ -2,18 +2,26 @@
 
 psycopg parses every query's text to find its `%(name)s` placeholders, and caches the result only for texts of
 at most 4,096 characters (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH); SQLAlchemy, for its part, builds every
-execution's parameters and expands its IN lists anew. An extension's poll runs one statement of ~8,000 characters
-a few times a second per extension: those two steps alone cost ~0.8 ms of CPU a poll, a third of its Python. Here
-the statement is compiled once with numbered parameters, its constants (and expanded IN lists) are kept, and each
-execution passes the values in order to psycopg's RawCursor, which sends the text as it is. It still runs through
-SQLAlchemy's connection (`exec_driver_sql`): the same transaction, events, error wrapping and pool handling.
+execution's parameters, expands its IN lists anew and wraps the cursor in its execution context and result (the
+cursor's description made into column objects, its events fired): for an extension's poll, whose lease statement
+has ~8,000 characters and whose account read ~40 columns, that was a third of its Python (docs/benchmarks.md).
+Here the statement is compiled once with numbered parameters, its constants (and expanded IN lists) are kept, and
+each execution hands the values in order to a psycopg RawCursor on the SQLAlchemy connection's own driver
+connection, which sends the text as it is: same transaction (psycopg begins one where SQLAlchemy would), same
+pooled connection. Errors come out as SQLAlchemy's (DBAPIError subclasses), and a connection found broken is
+invalidated so the pool replaces it, as SQLAlchemy's own execution does. No engine events fire for it.
 
 Values go to psycopg as they are, without SQLAlchemy's bind processors: give types psycopg sends as the statement's
 casts expect (UUID, aware datetime, str, int). PostgreSQL (psycopg 3) only.
 """
 
+from datetime import UTC, datetime
+
+import psycopg
 from psycopg import RawCursor
+from psycopg.rows import namedtuple_row, tuple_row
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.exc import DBAPIError
 
 _NUMBERED = PGDialect_psycopg(paramstyle="numeric_dollar")
 
@@ -32,14 +40,26 @@ class DollarStatement:
         self._order = tuple(expanded.positiontup)
         self._constants = {name: value for name, value in expanded.parameters.items() if name not in names}
 
-    def execute(self, connection, values: dict):
-        """The statement's result on `connection` (a SQLAlchemy Connection), with `values` for the named ones."""
+    def execute(self, connection, values: dict, row_factory=tuple_row) -> list:
+        """The statement's rows (made by psycopg's `row_factory`) on `connection`, a SQLAlchemy Connection, with
+        `values` for the named parameters."""
         constants = self._constants
         parameters = tuple(constants[name] if name in constants else values[name] for name in self._order)
         driver = connection.connection.driver_connection
-        usual = driver.cursor_factory
-        driver.cursor_factory = RawCursor  # this connection is this thread's alone until it goes back to the pool
         try:
-            return connection.exec_driver_sql(self.text, parameters)
-        finally:
-            driver.cursor_factory = usual
+            with RawCursor(driver, row_factory=row_factory) as cursor:
+                cursor.execute(self.text, parameters)
+                return cursor.fetchall()
+        except psycopg.Error as error:
+            broken = driver.broken
+            if broken:
+                connection.invalidate(error)
+            raise DBAPIError.instance(self.text, parameters, error, psycopg.Error, connection_invalidated=broken,
+                                      dialect=connection.dialect) from error
+
+
+def utc_namedtuple_row(cursor):
+    """psycopg's namedtuple rows (columns by name, as SQLAlchemy's rows), timestamps in UTC as the models' UTCDateTime
+    answers them: psycopg answers them in the session's time zone, which is the server's unless set."""
+    make = namedtuple_row(cursor)
+    return lambda values: make([value.astimezone(UTC) if isinstance(value, datetime) else value for value in values])

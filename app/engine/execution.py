@@ -106,7 +106,7 @@ def _lease_rendered(connection, request, now: datetime, render) -> tuple[list, l
     """The leased actions as `render` renders them (in (due_at, id) order: a uuid sorts as its text does), and the
     types of those leased to be performed."""
     statement = _rendered_statement(request.statement, request.may_pace, render)
-    rows = statement.execute(connection, {**request.parameters, "marked_at": now}).all()
+    rows = statement.execute(connection, {**request.parameters, "marked_at": now})
     return [row[0] for row in rows], [row[1] for row in rows if row[2] == "leased"]
 
 
