@@ -20,8 +20,16 @@ LEASED = "status = 'leased'"
 
 
 def upgrade():
-    op.create_index('ix_actions_leased_until', 'actions', ['account_id', 'lease_expires_at'], unique=False,
-                    postgresql_where=sa.text(LEASED), sqlite_where=sa.text(LEASED))
+    if op.get_context().dialect.name != "postgresql":
+        op.create_index('ix_actions_leased_until', 'actions', ['account_id', 'lease_expires_at'], unique=False,
+                        sqlite_where=sa.text(LEASED))
+        return
+    # Built without blocking writes: a plain CREATE INDEX holds every lease, result and planned action of every
+    # account for as long as it reads the whole actions table. CONCURRENTLY cannot run in a transaction, so the
+    # migrations before this one are committed first.
+    with op.get_context().autocommit_block():
+        op.create_index('ix_actions_leased_until', 'actions', ['account_id', 'lease_expires_at'], unique=False,
+                        postgresql_where=sa.text(LEASED), postgresql_concurrently=True)
 
 
 def downgrade():
