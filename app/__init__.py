@@ -16,7 +16,6 @@ from app import (  # noqa: F401
     sqlite_guarantees,
     suppression,
 )
-from app.common.response_headers import retry_after_only_when_refused
 from app.config import settings_from_environment
 from app.errors import register_error_handlers
 from app.extensions import api, db, migrate
@@ -43,8 +42,6 @@ def create_app(overrides: dict | None = None) -> Flask:
             suppression.install(engine)
             ping_when_idle(engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
-    # After-request hooks run last-registered first: this one runs after the budget has added its headers.
-    app.after_request(retry_after_only_when_refused)
     identity_cache.init_app(app)
     ratelimit.init_app(app)  # before auth: unauthenticated requests count too, by address
     app.before_request(auth.require_token)

@@ -1,5 +1,7 @@
 """Bearer-token authentication for everything under /api/v1."""
 
+from datetime import datetime
+
 from flask import g, request
 
 from app.errors import ApiError
@@ -12,38 +14,41 @@ _RESOLUTION = "socialscalr.token_resolution"
 _CALLER = "socialscalr.api_token"
 
 
-def _bearer_token() -> str | None:
-    header = request.environ.get("HTTP_AUTHORIZATION", "")  # read on every API request: no header object
+def _bearer_token(environ: dict) -> str | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")  # read on every API request: no header object
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
 
 
-def _resolution() -> Resolution:
-    resolution = request.environ.get(_RESOLUTION)
+def _resolution(environ: dict) -> Resolution:
+    resolution = environ.get(_RESOLUTION)
     if resolution is None:
-        token = _bearer_token()
+        token = _bearer_token(environ)
         resolution = identity_cache().resolve(token) if token else Resolution(None, "", None, None, False)
-        request.environ[_RESOLUTION] = resolution
+        environ[_RESOLUTION] = resolution
     return resolution
 
 
 def tentative_caller() -> Caller | None:
     """The caller as remembered, before the identity epoch is known: good for a rate-limit key, not for access."""
-    return _resolution().caller
+    return _resolution(request.environ).caller
 
 
-def confirm_caller(identity_epoch: bytes | None) -> None:
-    """Settle this request's caller against the identity epoch just read from Redis (None: not read)."""
-    request.environ[_CALLER] = identity_cache().confirm(_resolution(), identity_epoch)
+def confirm_caller(identity_epoch: bytes | None, now: datetime | None = None) -> None:
+    """Settle this request's caller against the identity epoch just read from Redis (None: not read); `now`, when
+    the caller has read the clock already, dates the token's use."""
+    environ = request.environ
+    environ[_CALLER] = identity_cache().confirm(_resolution(environ), identity_epoch, now)
 
 
 def current_token() -> Caller | None:
     """The caller behind this request's live token, resolved once per request (None when absent or invalid)."""
-    if _CALLER not in request.environ:
+    environ = request.environ
+    if _CALLER not in environ:
         confirm_caller(None)
-    return request.environ[_CALLER]
+    return environ[_CALLER]
 
 
 def current_user() -> Caller:
@@ -53,13 +58,15 @@ def current_user() -> Caller:
 
 def require_token():
     """before_request hook: 401 unless a live token was presented."""
-    if not request.path.startswith("/api/v1") or request.endpoint in PUBLIC_ENDPOINTS:
+    this_request = request._get_current_object()  # read once: this runs on every request
+    endpoint = this_request.endpoint
+    if not this_request.path.startswith("/api/v1") or endpoint in PUBLIC_ENDPOINTS:
         return
-    if request.endpoint is None:
+    if endpoint is None:
         return  # unknown route: let routing answer 404/405
     token = current_token()
     if token is None:
-        if not request.headers.get("Authorization"):
+        if not this_request.headers.get("Authorization"):
             raise ApiError(401, "missing Authorization header: send 'Authorization: Bearer ss_...'")
         raise ApiError(401, "invalid or revoked API token")
     g.current_user = token

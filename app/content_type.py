@@ -40,6 +40,10 @@ def _read_body(limit: int) -> bytes:
 
 def require_json_body():
     this_request = request._get_current_object()  # read once: this runs on every request
+    environ = this_request.environ
+    if environ["REQUEST_METHOD"] not in _BODY_METHODS and not environ.get("CONTENT_LENGTH") \
+            and not environ.get("QUERY_STRING"):
+        return  # most calls (a plain GET): no body to size, none to read and no query to check
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if limit and (this_request.content_length or 0) > limit:
         # Refused from the header alone, so a view that never reads the body still answers 413.

@@ -83,8 +83,10 @@ def purge_expired_keys(now=None, kept_for: timedelta | None = None) -> int:
 
 
 def before_request():
+    if request.method != "POST":  # first: a GET builds no header object to look for the key
+        return None
     key = request.headers.get(HEADER)
-    if key is None or request.method != "POST" or getattr(g, "team_id", None) is None:
+    if key is None or getattr(g, "team_id", None) is None:
         return None
     key = key.strip()
     if not key or len(key) > 255 or any(ord(ch) < 32 or ord(ch) > 126 for ch in key):

@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from flask import Flask, current_app
@@ -79,8 +80,9 @@ class IdentityCache:
         self.entries.clear()
         self.epoch = _NOT_READ
 
-    def confirm(self, resolution: Resolution, epoch: bytes | None) -> Caller | None:
-        """The caller, checked against the epoch Redis holds now (None: not known here, so trust no memory)."""
+    def confirm(self, resolution: Resolution, epoch: bytes | None, now: datetime | None = None) -> Caller | None:
+        """The caller, checked against the epoch Redis holds now (None: not known here, so trust no memory);
+        `now` (default: the clock) dates the token's use."""
         if epoch is not None and epoch != self.epoch:
             self.entries.clear()
             self.epoch = epoch
@@ -92,7 +94,7 @@ class IdentityCache:
                 return None
             resolution.caller, resolution.last_used_at = found
             resolution.epoch = epoch
-        last_used_at = touch_if_stale(resolution.caller.token_id, resolution.last_used_at)
+        last_used_at = touch_if_stale(resolution.caller.token_id, resolution.last_used_at, now)
         if epoch is not None and resolution.epoch == epoch:
             if len(self.entries) >= MAX_ENTRIES:
                 self.entries.clear()

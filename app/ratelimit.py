@@ -24,6 +24,7 @@ from app.auth import confirm_caller, tentative_caller
 from app.errors import ApiError
 from app.identity_cache import EPOCH_KEY, identity_cache
 from app.redis_script import ThreadKeptScript
+from app.tokens import Caller
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,11 @@ def monthly_requests(team_id, now: datetime) -> int:
     return current_app.extensions[_EXTENSION].read(_usage_key(team_id, now.astimezone(UTC)))
 
 
-def rate_limit_key() -> str:
+def _rate_limit_key(token: Caller | None, remote_addr: str | None) -> str:
     """Who a request counts against: its token when valid, else the client address."""
-    token = tentative_caller() if request.path.startswith("/api/v1") else None
     if token is not None:
         return f"token:{token.token_id}"
-    return f"ip:{request.remote_addr or 'unknown'}"
+    return f"ip:{remote_addr or 'unknown'}"
 
 
 class Budget:
@@ -146,9 +146,13 @@ def _count_request():
         return
     limit = app.config["RATELIMIT_PER_MINUTE"]
     token = tentative_caller()
-    usage_key = _usage_key(token.team_id, clock.now().astimezone(UTC)) if token is not None else None
-    count, reset_at, identity_epoch = app.extensions[_EXTENSION].hit(rate_limit_key(), usage_key)
-    confirm_caller(identity_epoch)
+    now = usage_key = None
+    if token is not None:
+        now = clock.now()  # read once: it dates both the month's usage and the token's last use
+        usage_key = _usage_key(token.team_id, now.astimezone(UTC))
+    count, reset_at, identity_epoch = app.extensions[_EXTENSION].hit(
+        _rate_limit_key(token, this_request.remote_addr), usage_key)
+    confirm_caller(identity_epoch, now)
     # On the request, not on `g`: an app context (and its `g`) can outlive one request.
     this_request.environ[_WINDOW] = (limit, count, reset_at)
     if count > limit:

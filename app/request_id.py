@@ -2,7 +2,7 @@
 
 import logging
 import re
-import uuid
+import secrets
 
 from flask import g, has_request_context, request
 
@@ -22,7 +22,8 @@ class RequestIdFilter(logging.Filter):
 
 def _assign():
     incoming = request.environ.get(_ENVIRON_KEY, "")  # not request.headers: no header object per request
-    g.request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
+    # 32 hex characters, as uuid4().hex gave, for less work: this runs on every request.
+    g.request_id = incoming if _ACCEPTABLE.match(incoming) else secrets.token_hex(16)
 
 
 def _stamp(response):

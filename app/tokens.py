@@ -9,7 +9,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError
@@ -82,9 +82,10 @@ def lookup_caller(token_digest: str) -> tuple[Caller, object] | None:
     return Caller(*identity), last_used_at
 
 
-def touch_if_stale(token_id: uuid.UUID, last_used_at) -> object:
-    """Record the token's use at most once a minute; answers the last-used time now on record."""
-    now = utcnow()
+def touch_if_stale(token_id: uuid.UUID, last_used_at, now: datetime | None = None) -> object:
+    """Record the token's use (at `now`, default the clock) at most once a minute; answers the last-used time
+    now on record."""
+    now = now or utcnow()
     if last_used_at is not None and now - last_used_at <= LAST_USED_RESOLUTION:
         return last_used_at
     # Conditional, so that workers racing on the same minute write it once. Bookkeeping, not a change of

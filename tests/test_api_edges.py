@@ -6,6 +6,7 @@ from tests.test_leads import new_campaign
 
 
 def test_retry_after_only_on_a_429(app, client, auth):
+    # Only our own 429s add Retry-After (app/ratelimit.py): no hook has to strip it from other answers.
     ok = client.get("/api/v1/me", headers=auth)
     assert ok.status_code == 200 and "Retry-After" not in ok.headers
     assert "X-RateLimit-Remaining" in ok.headers  # the budget is still announced

@@ -33,6 +33,12 @@ def test_body_over_the_limit_is_413(client, auth):
     _assert_error(response, 413)
 
 
+def test_a_get_announcing_a_body_over_the_limit_is_413(client, auth):
+    # Sized from its Content-Length even where no body is read: a GET does not skip the check.
+    response = client.get("/api/v1/me", data=b"x" * (6 * 1024 * 1024), headers=auth)
+    _assert_error(response, 413)
+
+
 def test_unexpected_failure_is_500_without_internals(app, client, auth):
     def explode():
         raise RuntimeError("secret database password in a stack trace")

@@ -16,22 +16,23 @@ def _start():
     request.environ[_STARTED] = time.perf_counter()
 
 
-def _route() -> str:
+def _route(this_request) -> str:
     """The route's pattern (`/api/v1/leads/<uuid:lead_id>`): bounded labels, no ids in them."""
-    rule = request.url_rule
+    rule = this_request.url_rule
     return rule.rule if rule is not None else "unmatched"
 
 
 def _finish(response):
-    started = request.environ.get(_STARTED)
+    this_request = request._get_current_object()  # read once: this runs on every request
+    started = this_request.environ.get(_STARTED)
     if started is None:
         return response
     seconds = time.perf_counter() - started
-    route = _route()
-    metrics.request_answered(request.method, route, response.status_code, seconds)
+    route, method = _route(this_request), this_request.method
+    metrics.request_answered(method, route, response.status_code, seconds)
     if current_app.config.get("LOG_FORMAT") == "json":
-        log.info("%s %s %s", request.method, route, response.status_code,
-                 extra={"method": request.method, "route": route, "path": request.path,
+        log.info("%s %s %s", method, route, response.status_code,
+                 extra={"method": method, "route": route, "path": this_request.path,
                         "status": response.status_code, "duration_ms": round(seconds * 1000, 1)})
     return response
 
