@@ -4,8 +4,9 @@ of the same statement does: its constants, expanded IN lists and repeated parame
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, create_engine, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from app.common.dollar_sql import DollarStatement
 from app.errors import ApiError
@@ -80,3 +81,23 @@ def test_a_lost_connection_is_an_sqlalchemy_error_and_the_pool_replaces_it(pg_ap
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         assert statement.execute(connection, {"value": 3}) == [(3,)]
         assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend
+
+
+def test_a_lost_database_retires_every_pooled_connection(pg_app):
+    """After PostgreSQL restarts every pooled connection is dead. SQLAlchemy's execution, on meeting one, retires all
+    those opened before it (the pool's invalidation): a DollarStatement must too, or each dead connection would fail
+    a request in turn (a busy pool's connections are not pinged: app.pool_ping)."""
+    statement = DollarStatement(select(bindparam("value", type_=Integer)), ("value",))
+    with db.engine.connect() as first, db.engine.connect() as second:
+        for connection in (first, second):
+            assert statement.execute(connection, {"value": 1}) == [(1,)]
+    outside_the_pool = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with outside_the_pool.connect() as killer:  # as a restart would: every other backend of this database ends
+        killer.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    outside_the_pool.dispose()
+    with db.engine.connect() as connection, pytest.raises(OperationalError):
+        statement.execute(connection, {"value": 2})
+    with db.engine.connect() as connection:
+        assert statement.execute(connection, {"value": 3}) == [(3,)]
+

@@ -8,8 +8,8 @@ has ~8,000 characters and whose account read ~40 columns, that was a third of it
 Here the statement is compiled once with numbered parameters, its constants (and expanded IN lists) are kept, and
 each execution hands the values in order to a psycopg RawCursor on the SQLAlchemy connection's own driver
 connection, which sends the text as it is: same transaction (psycopg begins one where SQLAlchemy would), same
-pooled connection. Errors come out as SQLAlchemy's (DBAPIError subclasses), and a connection found broken is
-invalidated so the pool replaces it, as SQLAlchemy's own execution does. No engine events fire for it.
+pooled connection. Errors go through SQLAlchemy's own handling (DBAPIError subclasses, handle_error events, a lost
+connection invalidated with the pool's older ones), as its execution does. No other engine events fire for it.
 
 Values go to psycopg as they are, without SQLAlchemy's bind processors: give types psycopg sends as the statement's
 casts expect (UUID, aware datetime, str, int). PostgreSQL (psycopg 3) only.
@@ -21,7 +21,6 @@ import psycopg
 from psycopg import RawCursor
 from psycopg.rows import namedtuple_row, tuple_row
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.exc import DBAPIError
 
 _NUMBERED = PGDialect_psycopg(paramstyle="numeric_dollar")
 
@@ -51,11 +50,10 @@ class DollarStatement:
                 cursor.execute(self.text, parameters)
                 return cursor.fetchall()
         except psycopg.Error as error:
-            broken = driver.broken
-            if broken:
-                connection.invalidate(error)
-            raise DBAPIError.instance(self.text, parameters, error, psycopg.Error, connection_invalidated=broken,
-                                      dialect=connection.dialect) from error
+            # SQLAlchemy's own handling of a failed execution: its exception classes, its handle_error events and,
+            # on a lost connection, every pooled connection opened before it retired (after a restart all are dead,
+            # and each would otherwise fail a request in turn).
+            connection._handle_dbapi_exception(error, self.text, parameters, None, None)
 
 
 def utc_namedtuple_row(cursor):
