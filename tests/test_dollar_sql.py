@@ -4,7 +4,7 @@ of the same statement does: its constants, expanded IN lists and repeated parame
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Integer, bindparam, create_engine, select
+from sqlalchemy import Integer, bindparam, create_engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
@@ -101,3 +101,22 @@ def test_a_lost_database_retires_every_pooled_connection(pg_app):
     with db.engine.connect() as connection:
         assert statement.execute(connection, {"value": 3}) == [(3,)]
 
+
+def test_a_write_on_a_connection_not_yet_begun_commits_with_it(pg_app):
+    """psycopg begins a transaction of its own on a connection SQLAlchemy has not begun yet: SQLAlchemy must know
+    of it, or the connection's commit() does nothing and the write is rolled back when the connection goes back."""
+    user, _ = make_user()
+    account = LinkedInAccount(team_id=user.team_id, profile_url="https://www.linkedin.com/in/begun/", name="Before")
+    db.session.add(account)
+    db.session.commit()
+    accounts = LinkedInAccount.__table__
+    rename = DollarStatement(update(accounts).where(accounts.c.id == bindparam("row_id", type_=accounts.c.id.type))
+                             .values(name=bindparam("name", type_=accounts.c.name.type),
+                                     updated_at=bindparam("now", type_=accounts.c.updated_at.type))
+                             .returning(accounts.c.id), ("row_id", "name", "now"))
+    with db.engine.connect() as connection:
+        renamed = rename.execute(connection, {"row_id": account.id, "name": "After", "now": datetime.now(UTC)})
+        assert renamed == [(account.id,)]
+        connection.commit()
+    db.session.expire_all()
+    assert db.session.get(LinkedInAccount, account.id).name == "After"

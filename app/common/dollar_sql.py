@@ -7,9 +7,9 @@ cursor's description made into column objects, its events fired): for an extensi
 has ~8,000 characters and whose account read ~40 columns, that was a third of its Python (docs/benchmarks.md).
 Here the statement is compiled once with numbered parameters, its constants (and expanded IN lists) are kept, and
 each execution hands the values in order to a psycopg RawCursor on the SQLAlchemy connection's own driver
-connection, which sends the text as it is: same transaction (psycopg begins one where SQLAlchemy would), same
-pooled connection. Errors go through SQLAlchemy's own handling (DBAPIError subclasses, handle_error events, a lost
-connection invalidated with the pool's older ones), as its execution does. No other engine events fire for it.
+connection, which sends the text as it is: same transaction (begun for SQLAlchemy too where it would begin one),
+same pooled connection. Errors go through SQLAlchemy's own handling (DBAPIError subclasses, handle_error events, a
+lost connection invalidated with the pool's older ones), as its execution does. No other engine events fire for it.
 
 Values go to psycopg as they are, without SQLAlchemy's bind processors: give types psycopg sends as the statement's
 casts expect (UUID, aware datetime, str, int). PostgreSQL (psycopg 3) only.
@@ -45,6 +45,10 @@ class DollarStatement:
         constants = self._constants
         parameters = tuple(constants[name] if name in constants else values[name] for name in self._order)
         driver = connection.connection.driver_connection
+        if not driver.autocommit and not connection.in_transaction():
+            # psycopg begins a transaction here: SQLAlchemy must know of it (as its execution would have begun one),
+            # or the connection's commit() does nothing and the write is rolled back when it goes back to the pool.
+            connection.begin()
         try:
             with RawCursor(driver, row_factory=row_factory) as cursor:
                 cursor.execute(self.text, parameters)
