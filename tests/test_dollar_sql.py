@@ -120,3 +120,15 @@ def test_a_write_on_a_connection_not_yet_begun_commits_with_it(pg_app):
         connection.commit()
     db.session.expire_all()
     assert db.session.get(LinkedInAccount, account.id).name == "After"
+
+
+def test_a_statement_leaving_a_column_to_its_python_default_is_refused():
+    """SQLAlchemy computes a column's Python default (or onupdate, as `updated_at`'s) on each execution; compiled
+    once, the statement would send None for it: a NULL written, or a NOT NULL refusal at run time."""
+    accounts = LinkedInAccount.__table__
+    rename = (update(accounts).where(accounts.c.id == bindparam("row_id", type_=accounts.c.id.type))
+              .values(name=bindparam("name", type_=accounts.c.name.type)).returning(accounts.c.id))
+    with pytest.raises(ValueError, match="updated_at"):
+        DollarStatement(rename, ("row_id", "name"))
+    with pytest.raises(ValueError, match="updated_at"):
+        DollarStatement(select(rename.cte("renamed").c.id), ("row_id", "name"))

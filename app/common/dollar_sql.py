@@ -12,7 +12,8 @@ same pooled connection. Errors go through SQLAlchemy's own handling (DBAPIError 
 lost connection invalidated with the pool's older ones), as its execution does. No other engine events fire for it.
 
 Values go to psycopg as they are, without SQLAlchemy's bind processors: give types psycopg sends as the statement's
-casts expect (UUID, aware datetime, str, int). PostgreSQL (psycopg 3) only.
+casts expect (UUID, aware datetime, str, int); a column's Python default or onupdate is not computed (refused: give
+its value). PostgreSQL (psycopg 3) only.
 """
 
 from datetime import UTC, datetime
@@ -34,6 +35,11 @@ class DollarStatement:
         """`names`: the parameters each execution gives (the others are the statement's constants); a name the
         statement does not use is ignored, as SQLAlchemy ignores an extra value."""
         compiled = statement.compile(dialect=_NUMBERED)
+        computed = [column.name for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if computed:
+            # SQLAlchemy computes these columns' Python defaults (or onupdate) on each execution: compiled once, the
+            # statement would send None for them.
+            raise ValueError(f"give these columns' values in the statement itself: {', '.join(computed)}")
         expanded = compiled.construct_expanded_state({name: _Unset for name in names})
         self.text = expanded.statement
         self._order = tuple(expanded.positiontup)
