@@ -126,7 +126,7 @@ def _page(query: dict, values: dict, syncing: bool):
             return rows, (rows[-1].change_seq, rows[-1].id) if rows else None
         result = statement.execute(connection, values)
         if not syncing:
-            return RenderedLeads(result.scalars()), None
+            return RenderedLeads(result.scalars().all()), None
         rows = result.all()
         return RenderedLeads(row[0] for row in rows), (rows[-1][1], rows[-1][2]) if rows else None
 
