@@ -82,8 +82,9 @@ def _bound(name: str, column_or_type):
 
 
 def _page_statement(dialect: str, campaign: bool, status: bool, syncing: bool, since: bool, after: bool):
-    """The page's SELECT for one shape (which filters it has), its values bound; built once per shape. Building
-    and compiling it took more Python than reading the page's 500 rendered leads (docs/benchmarks.md)."""
+    """The page's SELECT for one shape (which filters it has), its values bound; built once per shape (building it
+    and SQLAlchemy's cache key for it cost ~0.2 ms of CPU a request). On PostgreSQL it is compiled to `$n` text run
+    by psycopg as it is (app.common.dollar_sql): SQLAlchemy neither builds nor processes its parameters."""
     key = (dialect, campaign, status, syncing, since, after)
     if key not in _PAGE_STATEMENTS:
         statement = leads_of_campaign_query(_bound("scope_team", Lead.team_id),
