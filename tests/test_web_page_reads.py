@@ -7,7 +7,6 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from psycopg import RawCursor
 from sqlalchemy import event
 
 from app.extensions import db
@@ -86,11 +85,7 @@ def _lead_reads():
 
 def _scans_of_leads(statement: str, parameters) -> list[dict]:
     with db.engine.connect() as connection:
-        if "$1" in statement:  # compiled once with PostgreSQL's own placeholders (app.common.dollar_sql)
-            cursor = RawCursor(connection.connection.driver_connection)
-            plan = cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).fetchone()[0]
-        else:
-            plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
+        plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
     nodes, found = [plan[0]["Plan"]], []
     while nodes:
         node = nodes.pop()
