@@ -46,3 +46,29 @@ def test_the_list_and_sync_pages_match_the_lead_schema(client, auth):
     assert {lead["id"]: lead for lead in synced["leads"]} == expected
     following = client.get(f"/api/v1/leads?cursor={synced['nextCursor']}", headers=auth).get_json()
     assert following == {"leads": [], "nextCursor": synced["nextCursor"]}
+
+
+def test_pages_of_every_shape_answer_their_own_filters(client, auth):
+    """Each shape of page (which filters it has) is one statement built once, its values bound per request: asked one
+    after another, with the same shape and different values, each page answers its own."""
+    first, second = new_campaign(client, auth, "first"), new_campaign(client, auth, "second")
+    assert add(client, auth, first, [{"name": f"first {n}", "profileUrl": f"linkedin.com/in/f{n}"}
+                                     for n in range(3)]).status_code == 201
+    assert add(client, auth, second, [{"name": "second 0", "profileUrl": "linkedin.com/in/s0"}]).status_code == 201
+    db.session.execute(sa.update(Lead).where(Lead.name == "first 0").values(status="invited"))
+    db.session.commit()
+
+    def names(query):
+        answer = client.get(f"/api/v1/leads?{query}", headers=auth)
+        assert answer.status_code == 200, answer.get_json()
+        return sorted(lead["name"] for lead in answer.get_json()["leads"])
+
+    assert names(f"campaignId={first}&status=new") == ["first 1", "first 2"]
+    assert names(f"campaignId={second}&status=new") == ["second 0"]
+    assert names(f"campaignId={first}&status=invited") == ["first 0"]
+    assert names(f"campaignId={first}") == ["first 0", "first 1", "first 2"]
+    assert names("status=invited") == ["first 0"]
+    everyone = ["first 0", "first 1", "first 2", "second 0"]
+    assert names("") == everyone
+    assert sorted(names("limit=3") + names("limit=3&offset=3")) == everyone
+    assert names(f"campaignId={second}&limit=1&offset=1") == []

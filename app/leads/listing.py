@@ -14,7 +14,7 @@ import json
 import uuid
 
 from flask import Response
-from sqlalchemy import and_, or_, text, true
+from sqlalchemy import Integer, and_, bindparam, or_, text, true
 
 from app.common.sql_json import json_rows
 from app.errors import ApiError
@@ -52,11 +52,8 @@ def _settled(statement):
     return statement  # SQLite serialises writers: every visible stamp is below any future one.
 
 
-class RenderedLead(str):
-    """A lead already rendered as LeadSchema's JSON object by PostgreSQL, with its sync key."""
-
-    change_seq: int
-    id: uuid.UUID
+class RenderedLeads(list):
+    """A page's leads already rendered by PostgreSQL as LeadSchema's JSON objects (texts), in the page's order."""
 
 
 _LEAD_JSON = []  # built once, on first use (the schema module imports the models)
@@ -74,29 +71,65 @@ def _build_lead_json_postgresql():
     return json_rows(LeadSchema(), Lead.__table__, "lead_json")
 
 
-def _rows(statement) -> list:
-    """The page's leads, read on an autocommit connection (one statement: no BEGIN and ROLLBACK round trips).
+_PAGE_STATEMENTS: dict = {}
 
-    PostgreSQL renders each lead's JSON itself (RenderedLead): a 500-lead page otherwise spends most of its
+
+def _bound(name: str, column_or_type):
+    return bindparam(name, type_=getattr(column_or_type, "type", column_or_type))
+
+
+def _page_statement(dialect: str, campaign: bool, status: bool, syncing: bool, since: bool, after: bool):
+    """The page's SELECT for one shape (which filters it has), its values bound: built once per shape (building it
+    and its cache key took ~0.2 ms of CPU a request)."""
+    key = (dialect, campaign, status, syncing, since, after)
+    if key not in _PAGE_STATEMENTS:
+        statement = leads_of_campaign_query(_bound("scope_team", Lead.team_id),
+                                            _bound("campaign_id", Lead.campaign_id) if campaign else None,
+                                            _bound("status", Lead.status) if status else None)
+        if not syncing:
+            statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).offset(_bound("offset", Integer))
+        else:
+            if since:
+                statement = statement.where(Lead.updated_at >= _bound("updated_since", Lead.updated_at))
+            if after:
+                seq, lead_id = _bound("after_seq", Lead.change_seq), _bound("after_id", Lead.id)
+                statement = statement.where(or_(Lead.change_seq > seq, and_(Lead.change_seq == seq, Lead.id > lead_id)))
+            statement = _settled(statement).order_by(Lead.change_seq, Lead.id)
+        statement = statement.limit(_bound("limit", Integer))
+        if dialect != "postgresql":
+            _PAGE_STATEMENTS[key] = statement.with_only_columns(*Lead.__table__.columns)
+        else:
+            lead_json, rendering = _lead_json_postgresql()
+            # A sync page also reads its last lead's key for nextCursor; a plain page only the texts.
+            columns = (rendering, Lead.change_seq, Lead.id) if syncing else (rendering,)
+            _PAGE_STATEMENTS[key] = statement.with_only_columns(*columns).select_from(Lead).join(lead_json, true())
+    return _PAGE_STATEMENTS[key]
+
+
+def _page(query: dict, values: dict, syncing: bool):
+    """The page's leads and its last lead's sync key (change_seq, id), or None for an empty page; read on an
+    autocommit connection (one statement: no BEGIN and ROLLBACK round trips).
+
+    PostgreSQL renders each lead's JSON itself (RenderedLeads): a 500-lead page otherwise spends most of its
     time parsing, converting and re-encoding values in Python. Elsewhere: plain rows, dumped by LeadSchema.
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if connection.dialect.name != "postgresql":
-            return connection.execute(statement.with_only_columns(*Lead.__table__.columns)).all()
-        lead_json, rendering = _lead_json_postgresql()
-        statement = statement.with_only_columns(rendering, Lead.change_seq, Lead.id).join(lead_json, true())
-        rendered = []
-        for text_, change_seq, lead_id in connection.execute(statement).all():
-            lead = RenderedLead(text_)
-            lead.change_seq, lead.id = change_seq, lead_id
-            rendered.append(lead)
-        return rendered
+        dialect = connection.dialect.name
+        statement = _page_statement(dialect, "campaignId" in query, "status" in query, syncing,
+                                    "updatedSince" in query, "cursor" in query)
+        result = connection.execute(statement, values)
+        rendered = dialect == "postgresql"
+        if rendered and not syncing:
+            return RenderedLeads(result.scalars().all()), None
+        rows = result.all()
+        last = (rows[-1].change_seq, rows[-1].id) if rows else None
+        return (RenderedLeads(row[0] for row in rows) if rendered else rows), last
 
 
 def as_response(page: dict):
     """The answer of GET /leads: PostgreSQL's rendering joined as is, else the page for LeadListSchema."""
     leads = page["leads"]
-    if not leads or not isinstance(leads[0], RenderedLead):
+    if not leads or not isinstance(leads, RenderedLeads):
         return page
     body = '{"leads":[' + ",".join(leads) + "]"
     if "nextCursor" in page:
@@ -105,23 +138,15 @@ def as_response(page: dict):
 
 
 def list_leads(team_id, query: dict) -> dict:
-    statement = leads_of_campaign_query(team_id, query.get("campaignId"), query.get("status"))
-    limit = query["limit"]
+    values = {"scope_team": team_id, "campaign_id": query.get("campaignId"), "status": query.get("status"),
+              "limit": query["limit"], "offset": query.get("offset", 0), "updated_since": query.get("updatedSince")}
     syncing = "cursor" in query or "updatedSince" in query
     if not syncing:
-        statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).offset(query.get("offset")).limit(limit)
-        return {"leads": _rows(statement)}
-    if "updatedSince" in query:
-        statement = statement.where(Lead.updated_at >= query["updatedSince"])
+        return {"leads": _page(query, values, syncing)[0]}
     if "cursor" in query:
-        seq, lead_id = decode_cursor(query["cursor"])
-        statement = statement.where(or_(Lead.change_seq > seq, and_(Lead.change_seq == seq, Lead.id > lead_id)))
-    statement = _settled(statement).order_by(Lead.change_seq, Lead.id).limit(limit)
-    leads = _rows(statement)
-    if leads:
-        next_cursor = encode_cursor(leads[-1].change_seq, leads[-1].id)
-    else:
-        next_cursor = query.get("cursor") or None
+        values["after_seq"], values["after_id"] = decode_cursor(query["cursor"])
+    leads, last = _page(query, values, syncing)
+    next_cursor = encode_cursor(*last) if last else query.get("cursor") or None
     return {"leads": leads, "nextCursor": next_cursor}
 
 
