@@ -2,6 +2,8 @@
 
 import pytest
 
+from app.campaigns.schemas import CampaignInputSchema
+from app.common.parsing import ContractParser
 from tests.test_leads import add, new_campaign
 
 
@@ -61,3 +63,18 @@ def test_a_body_endpoint_refuses_an_unknown_query_parameter(client, auth):
         "campaignId": campaign_id, "leads": [{"name": "Ada", "profileUrl": "linkedin.com/in/ada"}]})
     assert response.status_code == 400
     assert response.get_json()["error"].startswith("campaignId: unknown query parameter")
+
+
+def test_a_views_schema_is_built_once_and_answers_each_request_on_its_own(client, auth):
+    """The parser keeps one instance of each view's schema class (webargs built one per request: 15-140 µs of CPU
+    each); requests through it, valid and refused in turn, each get their own answer."""
+    parser = ContractParser()
+    assert parser._get_schema(CampaignInputSchema, None) is parser._get_schema(CampaignInputSchema, None)
+    for round_ in range(2):
+        refused = client.post("/api/v1/campaigns", json={"name": "x" * 1000}, headers=auth)
+        assert refused.status_code == 400 and "name" in refused.get_json()["error"]
+        created = client.post("/api/v1/campaigns", json={"name": f"Kept {round_}"}, headers=auth)
+        assert created.status_code == 201 and created.get_json()["name"] == f"Kept {round_}"
+        unknown = client.post("/api/v1/campaigns", json={"name": "ok", "colour": "red"}, headers=auth)
+        assert unknown.status_code == 400 and "colour" in unknown.get_json()["error"]
+        assert "name" not in unknown.get_json()["error"].replace("colour", "")

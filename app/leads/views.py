@@ -31,9 +31,7 @@ class ImportFileSchema(Schema):
 
 
 @blueprint.get("")
-# An instance, not the class: webargs would build the schema (and deep-copy its fields) on every request, ~0.2 ms
-# of CPU on the busiest read (docs/benchmarks.md); loading keeps no state on the schema.
-@blueprint.arguments(LeadListQuerySchema(), location="query")
+@blueprint.arguments(LeadListQuerySchema, location="query")
 @blueprint.response(200, LeadListSchema)
 def list_leads(query):
     """List leads (newest first), or sync: with `updatedSince`/`cursor`, in change order with `nextCursor`."""
