@@ -17,6 +17,8 @@ ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "socialscalr_bench_a"
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 PSYCOPG_URL = "postgresql://postgres@127.0.0.1:5432/" + BENCH_DB
+# Where a benchmarked server keeps its rate limit, as in production (nothing is flushed: the keys expire).
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def database_url(database: str = BENCH_DB) -> str:
@@ -39,6 +41,22 @@ def recreate_database(database: str = BENCH_DB):
         upgrade()
         db.engine.dispose()
     return app
+
+
+def app_in_process(database: str):
+    """The app in this process as a served worker runs it (rate limit in REDIS_URL, budget lifted) and a new token of
+    the database's first user: (app, token)."""
+    from app import create_app
+    from app.extensions import db
+    from app.models import User
+    from app.tokens import issue_token
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(database), "REDIS_URL": REDIS_URL,
+                      "RATELIMIT_PER_MINUTE": 10**9})
+    with app.app_context():
+        token = issue_token(db.session.scalar(db.select(User)))
+        db.session.commit()
+    return app, token
 
 
 def make_user_and_campaigns(app, campaigns: int):

@@ -11,7 +11,6 @@ The server keeps its rate limit in Redis BENCH_REDIS_URL (default db 12), as in 
 """
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -21,10 +20,9 @@ import time
 
 import psycopg
 import requests
-from leads_common import Server, database_url, make_user_and_campaigns, recreate_database
+from leads_common import REDIS_URL, Server, database_url, make_user_and_campaigns, recreate_database
 
 DATABASE = "socialscalr_bench_a_list"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 CAMPAIGNS = 20
 STATUSES = ("new", "queued", "invited", "connected", "messaged", "replied", "skipped", "failed")
 RAW_QUERY = ("SELECT * FROM leads WHERE team_id = %s AND campaign_id = %s AND status = %s "

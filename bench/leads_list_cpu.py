@@ -11,33 +11,24 @@ time per request (the wall time includes PostgreSQL's), then Python calls per re
 
 import argparse
 import cProfile
-import os
 import pstats
 import random
 import statistics
 import time
 
-from leads_common import database_url
+from leads_common import app_in_process
 from leads_list import DATABASE, STATUSES
-
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def main():
-    from app import create_app
     from app.extensions import db
-    from app.models import Campaign, User
-    from app.tokens import issue_token
+    from app.models import Campaign
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(DATABASE), "REDIS_URL": REDIS_URL,
-                      "RATELIMIT_PER_MINUTE": 10**9})
+    app, token = app_in_process(DATABASE)
     with app.app_context():
-        user = db.session.scalar(db.select(User))
-        token = issue_token(user)
-        db.session.commit()
         campaign_ids = db.session.scalars(db.select(Campaign.id).order_by(Campaign.name)).all()
     rng = random.Random(1)
     urls = [f"/api/v1/leads?campaignId={rng.choice(campaign_ids)}&status={rng.choice(STATUSES)}&limit=500"

@@ -10,13 +10,10 @@ hello of bench/hello_app.py; a builtin's calls are counted under the package tha
 import argparse
 import collections
 import cProfile
-import os
 import pstats
 
-from leads_common import database_url
+from leads_common import app_in_process
 from request_path import DATABASE
-
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def _package(filename: str) -> str:
@@ -49,16 +46,7 @@ def main():
     args = parser.parse_args()
     from hello_app import app as hello
 
-    from app import create_app
-    from app.extensions import db
-    from app.models import User
-    from app.tokens import issue_token
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(DATABASE), "REDIS_URL": REDIS_URL,
-                      "RATELIMIT_PER_MINUTE": 100_000_000})
-    with app.app_context():
-        token = issue_token(db.session.scalar(db.select(User)))
-        db.session.commit()
+    app, token = app_in_process(DATABASE)
     api, hello_client = app.test_client(), hello.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     me, me_packages = calls_per_request(lambda: api.get("/api/v1/me", headers=auth), args.requests)

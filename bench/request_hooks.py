@@ -10,30 +10,20 @@ another checkout's run of this script, not with the unwrapped total printed last
 
 import argparse
 import collections
-import os
 import time
 
-from leads_common import database_url
+from leads_common import app_in_process
 from request_path import DATABASE
 from werkzeug.test import EnvironBuilder
-
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=10_000)
     args = parser.parse_args()
-    from app import create_app, ratelimit
-    from app.extensions import db
-    from app.models import User
-    from app.tokens import issue_token
+    from app import ratelimit
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(DATABASE), "REDIS_URL": REDIS_URL,
-                      "RATELIMIT_PER_MINUTE": 100_000_000})
-    with app.app_context():
-        token = issue_token(db.session.scalar(db.select(User)))
-        db.session.commit()
+    app, token = app_in_process(DATABASE)
     budget = app.extensions["socialscalr.budget"]
     answer = list(budget.count_and_ttl([ratelimit.KEY_PREFIX + "bench", ratelimit.EPOCH_KEY], [60, 60]))
     budget.count_and_ttl = lambda keys, arguments: answer  # the script's answer, without the round trip

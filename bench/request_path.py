@@ -22,10 +22,9 @@ import subprocess
 from pathlib import Path
 
 import psycopg
-from leads_common import Server, database_url, make_user_and_campaigns, recreate_database
+from leads_common import REDIS_URL, Server, database_url, make_user_and_campaigns, recreate_database
 
 DATABASE = "socialscalr_bench_request"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def cpu_seconds(pids: list[int]) -> float:
