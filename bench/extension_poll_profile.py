@@ -27,6 +27,8 @@ import extension_lease as bench  # noqa: E402
 
 sys.path.insert(0, ROOT)  # after the bench module, which puts its own checkout first
 
+from statement_timing import StatementTimer  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 
@@ -40,16 +42,8 @@ def main():
     args = parser.parse_args()
     url = bench.ADMIN_URL.rsplit("/", 1)[0] + "/" + args.database
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CLOCK": lambda: bench.NOW})
-    statements, in_sql = [0], [0.0]
     with app.app_context():
-        @sa.event.listens_for(db.engine, "before_cursor_execute")
-        def _before(connection, cursor, statement, *more):
-            statements[0] += 1
-            connection.info["started"] = time.perf_counter()
-
-        @sa.event.listens_for(db.engine, "after_cursor_execute")
-        def _after(connection, cursor, statement, *more):
-            in_sql[0] += time.perf_counter() - connection.info["started"]
+        timer = StatementTimer(db.engine)
 
         bench.reset()
         team_id, account_id = db.session.execute(sa.text(
@@ -58,7 +52,7 @@ def main():
         poll = bench.poll_function(team_id, account_id, args.batch)
         for _ in range(20):  # warm-up: statements built and prepared, pool filled
             poll()
-        statements[0], in_sql[0] = 0, 0.0
+        timer.clear()
         profile = cProfile.Profile(time.process_time) if args.p else None
         times, rendered = [], []
         cpu = time.process_time()
@@ -71,12 +65,13 @@ def main():
                 profile.disable()
             times.append(time.perf_counter() - started)
         cpu = time.process_time() - cpu
+        statements, in_sql = timer.count, timer.total()  # the polls' own, before the reset's
         leased = len(bench.leased_ids(rendered))
         bench.reset()
         db.engine.dispose()
     print(f"{args.polls} polls, {leased} actions leased: wall p50 {statistics.median(times) * 1000:.2f} ms, "
           f"mean {statistics.mean(times) * 1000:.2f} ms; this process's CPU {cpu / args.polls * 1000:.2f} ms a poll; "
-          f"{statements[0] / args.polls:.1f} statements a poll, {in_sql[0] / args.polls * 1000:.2f} ms in them")
+          f"{statements / args.polls:.1f} statements a poll, {in_sql / args.polls * 1000:.2f} ms in them")
     if profile:
         stats = pstats.Stats(profile)
         stats.sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))

@@ -10,7 +10,6 @@ Prints p50 and mean per account, this process's CPU time per account (the Python
 load than wall time), statements per account, the actions planned, and the slowest statements.
 """
 
-import collections
 import cProfile
 import os
 import pstats
@@ -30,6 +29,8 @@ import planner as bench  # noqa: E402
 
 sys.path.insert(0, ROOT)  # after the bench module, which puts its own checkout first
 
+from statement_timing import StatementTimer  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.engine.planner import plan_account  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -39,25 +40,17 @@ def main():
     count = int(next((arg for arg in sys.argv[1:] if arg.isdigit()), "40"))
     profile = cProfile.Profile() if "-p" in sys.argv else None
     app = create_app({"SQLALCHEMY_DATABASE_URI": bench.database_url(100), "CLOCK": lambda: bench.NOW})
-    statements, spent = [0], collections.Counter()
     with app.app_context():
-        @sa.event.listens_for(db.engine, "before_cursor_execute")
-        def _before(connection, cursor, statement, *args):
-            statements[0] += 1
-            connection.info["started"] = time.perf_counter()
-
-        @sa.event.listens_for(db.engine, "after_cursor_execute")
-        def _after(connection, cursor, statement, *args):
-            spent[" ".join(statement.split())[:110]] += time.perf_counter() - connection.info["started"]
+        timer = StatementTimer(db.engine)
 
         with db.engine.begin() as connection:
             bench.reset(connection)
         bench.prepare_tick(bench.NOW)
-        spent.clear()
+        timer.clear()
         account_ids = db.session.scalars(sa.text("SELECT id FROM linkedin_accounts ORDER BY id")).all()[:count]
         rng, times, per_account, cpu = random.Random(7), [], [], time.process_time()
         for account_id in account_ids:
-            before, started = statements[0], time.perf_counter()
+            before, started = timer.count, time.perf_counter()
             if profile:
                 profile.enable()
             plan_account(uuid.UUID(str(account_id)), bench.NOW, rng)
@@ -65,14 +58,14 @@ def main():
             if profile:
                 profile.disable()
             times.append(time.perf_counter() - started)
-            per_account.append(statements[0] - before)
+            per_account.append(timer.count - before)
         cpu = time.process_time() - cpu
         print(f"p50 {statistics.median(times) * 1000:.1f} ms, mean {statistics.mean(times) * 1000:.1f} ms, "
               f"this process's CPU {cpu / len(times) * 1000:.1f} ms per account, "
               f"statements p50 {statistics.median(per_account)} max {max(per_account)}")
         print("planned", db.session.scalar(sa.text("SELECT count(*) FROM actions WHERE created_at >= :seeded"),
                                            {"seeded": bench.SEEDED_BEFORE}))
-        for statement, seconds in spent.most_common(10):
+        for statement, seconds in timer.seconds.most_common(10):
             print(f"{seconds:.3f} s  {statement}")
         if profile:
             order, lines = os.environ.get("SORT", "cumulative"), int(os.environ.get("TOP", 30))
