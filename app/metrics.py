@@ -11,6 +11,7 @@ of files a day, so a horse writes under its worker's name instead (`identify_as_
 one horse at a time, and never writes a metric itself while it does.
 """
 
+import collections
 import os
 
 from prometheus_client import Counter, Histogram, values
@@ -88,10 +89,7 @@ def account_planned(seconds: float, created: int | None) -> None:
 
 def actions_leased(types) -> None:
     # One increment per type, not per action: a poll of 10 posts is one labels() lookup.
-    counts: dict = {}
-    for action_type in types:
-        counts[action_type] = counts.get(action_type, 0) + 1
-    for action_type, count in counts.items():
+    for action_type, count in collections.Counter(types).items():
         LEASES.labels(action_type).inc(count)
 
 

@@ -120,7 +120,7 @@ def _one_statement(lease_update, may_pace: bool):
     """WITH leased AS (the lease UPDATE ... RETURNING), marked posts and comments (UPDATE ... RETURNING), the account
     held when a paced action went out, then each leased row joined to its lead, post and comment. The statements
     of one WITH see the same snapshot, so a post marked now is read from its UPDATE's RETURNING. Built once."""
-    key = (id(lease_update), may_pace)  # lease updates are built once per shape and kept (app.actions.service)
+    key = (lease_update, may_pace)  # the UPDATE itself, not its id: see _rendered_statement
     if key not in _ONE_STATEMENTS:
         sources, joined, held = _joined_sources(lease_update, may_pace)
         columns = [sources["action"][name] for name in _ACTION_COLUMNS]
