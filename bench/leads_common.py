@@ -99,7 +99,8 @@ class Server:
             env["REDIS_URL"] = redis_url
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--log-level",
-             "warning", "--chdir", str(ROOT), app], cwd=ROOT, env=env)
+             "warning", "--chdir", str(ROOT), app], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL)  # the access log is written (as in production), not shown
         self.url = f"http://127.0.0.1:{self.port}"
         self.ready_path = ready_path
 

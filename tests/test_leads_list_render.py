@@ -1,13 +1,16 @@
 """GET /leads answers exactly what LeadSchema says, however the page is rendered (by PostgreSQL or in Python)."""
 
+import json
 import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.leads.schemas import LeadSchema
 from app.models import Lead
+from tests.conftest import bearer, make_user
 from tests.test_leads import add, get_within_budget, new_campaign
 
 AWKWARD = [
@@ -73,3 +76,76 @@ def test_pages_of_every_shape_answer_their_own_filters(client, auth):
     assert names("") == everyone
     assert sorted(names("limit=3") + names("limit=3&offset=3")) == everyone
     assert names(f"campaignId={second}&limit=1&offset=1") == []
+
+
+def _awkward_leads(client, auth) -> str:
+    campaign_id = new_campaign(client, auth)
+    assert add(client, auth, campaign_id, AWKWARD).status_code == 201
+    return campaign_id
+
+
+def _dumped(campaign_id) -> dict:
+    db.session.expire_all()
+    leads = db.session.scalars(sa.select(Lead).where(Lead.campaign_id == campaign_id))
+    return {str(lead.id): LeadSchema().dump(lead) for lead in leads}
+
+
+def _stored(campaign_id) -> dict:
+    rows = db.session.execute(sa.select(Lead.id, Lead.api_json).where(Lead.campaign_id == campaign_id)).all()
+    return {str(lead_id): json.loads(api_json) if api_json is not None else None for lead_id, api_json in rows}
+
+
+def _listed(client, auth, campaign_id) -> dict:
+    answer = client.get(f"/api/v1/leads?campaignId={campaign_id}", headers=auth)
+    assert answer.status_code == 200, answer.get_json()
+    return {lead["id"]: lead for lead in answer.get_json()["leads"]}
+
+
+def test_each_lead_keeps_the_rendering_the_schema_dumps_through_every_kind_of_write(pg_app):
+    """PostgreSQL stores each lead's API rendering when the lead is written (migration 0023), whoever writes it: the
+    API, the ORM, a bulk UPDATE. A LeadSchema change without a migration rendering it fails here."""
+    client, auth = pg_app.test_client(), bearer(make_user()[1])
+    campaign_id = _awkward_leads(client, auth)
+    assert _stored(campaign_id) == _dumped(campaign_id)
+
+    lead = db.session.scalar(sa.select(Lead).where(Lead.campaign_id == campaign_id, Lead.first_name == "Only"))
+    lead.invited_at = datetime(2026, 3, 2, 9, 59, 59, 999999, tzinfo=UTC)
+    lead.custom_fields = {"quote": '"', "back\\slash": "ü", "": ""}
+    lead.email = "only@example.com"
+    db.session.commit()
+    db.session.execute(sa.update(Lead).where(Lead.campaign_id == campaign_id)
+                       .values(status="invited", status_reason="tab\there", tags=["ü"]))
+    db.session.commit()
+    assert _stored(campaign_id) == _dumped(campaign_id)
+    assert _listed(client, auth, campaign_id) == _dumped(campaign_id)
+
+
+def test_a_lead_without_a_stored_rendering_is_rendered_when_listed(pg_app):
+    """A lead whose rendering is missing (the trigger was off for a raw load, say) is still listed as the schema
+    dumps it, beside leads that have theirs."""
+    client, auth = pg_app.test_client(), bearer(make_user()[1])
+    campaign_id = _awkward_leads(client, auth)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE leads DISABLE TRIGGER leads_stamp_rendering"))
+        connection.execute(sa.text("UPDATE leads SET api_json = NULL WHERE first_name = 'Only'"))
+        connection.execute(sa.text("ALTER TABLE leads ENABLE TRIGGER leads_stamp_rendering"))
+    assert sorted(value is None for value in _stored(campaign_id).values()) == [False, True]
+    assert _listed(client, auth, campaign_id) == _dumped(campaign_id)
+
+
+def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs_or_recounting(pg_app):
+    """Migration 0023 renders the leads that exist; a CRM sync must not see them all as changed (their change
+    stamps stay) and the campaign's counts stay as they were."""
+    client, auth = pg_app.test_client(), bearer(make_user()[1])
+    campaign_id = _awkward_leads(client, auth)
+    stamps = dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all())
+    counts = client.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).get_json()
+    db.session.commit()
+    db.session.close()
+    try:
+        downgrade(revision="0022_lapsed_leases")
+    finally:
+        upgrade()
+    assert _stored(campaign_id) == _dumped(campaign_id)
+    assert dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all()) == stamps
+    assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).get_json() == counts

@@ -16,6 +16,7 @@ from app.engine.outcomes import apply_failure, apply_outcome
 from app.engine.sequence import FINAL_LEAD_STATUSES
 from app.extensions import db
 from app.models import Action, Comment, Lead, LinkedInAccount, Post
+from app.models.base import row_columns
 from app.scoping import get_for_team
 
 IN_FLIGHT = ("leased", "started", "unknown")
@@ -81,8 +82,8 @@ def _lease_step_by_step(account, policy, limit: int, now: datetime, lease_for: t
     for key, model in _SUBJECTS:
         ids = {action[key + "_id"] for action in leased if action[key + "_id"] is not None}
         table = model.__table__
-        rows = {row["id"]: row for row in connection.execute(
-            select(*table.c).where(table.c.team_id == account.team_id, table.c.id.in_(ids))).mappings()} if ids else {}
+        statement = select(*row_columns(table)).where(table.c.team_id == account.team_id, table.c.id.in_(ids))
+        rows = {row["id"]: row for row in connection.execute(statement).mappings()} if ids else {}
         for action in leased:
             action[key] = rows.get(action[key + "_id"])
     return leased
@@ -95,7 +96,7 @@ def _lease_in_one_statement(connection, request, now: datetime, render=None) -> 
     for row in connection.execute(statement, {**request.parameters, "marked_at": now}).mappings():
         action = {name: row[name] for name in _ACTION_COLUMNS}
         for key, model in _SUBJECTS:
-            action[key] = ({name: row[f"{key}__{name}"] for name in model.__table__.c.keys()}
+            action[key] = ({column.key: row[f"{key}__{column.key}"] for column in row_columns(model.__table__)}
                            if row[f"{key}__id"] is not None else None)
         leased.append(action)
     leased.sort(key=lambda action: (action["due_at"], str(action["id"])))
@@ -125,7 +126,8 @@ def _one_statement(lease_update, may_pace: bool):
         sources, joined, held = _joined_sources(lease_update, may_pace)
         columns = [sources["action"][name] for name in _ACTION_COLUMNS]
         for subject, model in _SUBJECTS:
-            columns += [sources[subject][name].label(f"{subject}__{name}") for name in model.__table__.c.keys()]
+            columns += [sources[subject][column.key].label(f"{subject}__{column.key}")
+                        for column in row_columns(model.__table__)]
         statement = select(*columns).select_from(joined)
         _ONE_STATEMENTS[key] = statement.add_cte(held) if held is not None else statement
     return _ONE_STATEMENTS[key]

@@ -14,7 +14,7 @@ import json
 import uuid
 
 from flask import Response
-from sqlalchemy import Integer, and_, bindparam, or_, text, true
+from sqlalchemy import Integer, and_, bindparam, func, or_, text, true
 
 from app.common.sql_json import json_rows
 from app.errors import ApiError
@@ -22,6 +22,7 @@ from app.extensions import db
 from app.leads.schemas import LeadSchema
 from app.leads.service import leads_of_campaign_query
 from app.models import Lead
+from app.models.base import row_columns
 
 _CURSOR_VERSION = "v1"
 
@@ -97,9 +98,12 @@ def _page_statement(dialect: str, campaign: bool, status: bool, syncing: bool, s
             statement = _settled(statement).order_by(Lead.change_seq, Lead.id)
         statement = statement.limit(_bound("limit", Integer))
         if dialect != "postgresql":
-            _PAGE_STATEMENTS[key] = statement.with_only_columns(*Lead.__table__.columns)
+            _PAGE_STATEMENTS[key] = statement.with_only_columns(*row_columns(Lead.__table__))
         else:
-            lead_json, rendering = _lead_json_postgresql()
+            lead_json, live = _lead_json_postgresql()
+            # The lead's stored rendering (migration 0023); rendered here only if it has none (the live expression
+            # is evaluated only then).
+            rendering = func.coalesce(Lead.__table__.c.api_json, live)
             # A sync page also reads its last lead's key for nextCursor; a plain page only the texts.
             columns = (rendering, Lead.change_seq, Lead.id) if syncing else (rendering,)
             _PAGE_STATEMENTS[key] = statement.with_only_columns(*columns).select_from(Lead).join(lead_json, true())
@@ -110,8 +114,9 @@ def _page(query: dict, values: dict, syncing: bool):
     """The page's leads and its last lead's sync key (change_seq, id), or None for an empty page; read on an
     autocommit connection (one statement: no BEGIN and ROLLBACK round trips).
 
-    PostgreSQL renders each lead's JSON itself (RenderedLeads): a 500-lead page otherwise spends most of its
-    time parsing, converting and re-encoding values in Python. Elsewhere: plain rows, dumped by LeadSchema.
+    PostgreSQL answers each lead's JSON text (RenderedLeads), as stored when the lead was written or rendered now:
+    a 500-lead page otherwise spends most of its time parsing, converting and re-encoding values in Python.
+    Elsewhere: plain rows, dumped by LeadSchema.
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         dialect = connection.dialect.name

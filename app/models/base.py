@@ -24,3 +24,9 @@ class TeamOwnedMixin:
     @declared_attr
     def team_id(cls) -> Mapped[uuid.UUID]:
         return mapped_column(Uuid, ForeignKey("teams.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+def row_columns(table) -> list:
+    """The columns a row of `table` is read with: not those derived from the others for a single reader
+    (info["derived"]: leads.api_json, GET /leads' rendering)."""
+    return [column for column in table.c if not column.info.get("derived")]

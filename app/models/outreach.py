@@ -118,6 +118,10 @@ class Lead(IdMixin, TeamOwnedMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(50))
     headline: Mapped[str | None] = mapped_column(String(300))
+    # The lead as GET /leads renders it (LeadSchema's JSON), written by PostgreSQL on every insert and update
+    # (migration 0023) so a page reads texts instead of building them; NULL on SQLite. Not loaded with a lead, and
+    # not one of its row's columns (row_columns).
+    api_json: Mapped[str | None] = mapped_column(Text, deferred=True, info={"derived": True})
 
 
 class CampaignLeadCountDelta(TeamOwnedMixin, db.Model):

@@ -1,0 +1,77 @@
+"""Each lead keeps its API rendering (LeadSchema's JSON object), written by PostgreSQL when the lead is written
+
+Revision ID: 0023_lead_api_json
+Revises: 0022_lapsed_leases
+
+A 500-lead page of GET /leads spent most of its time in PostgreSQL building 500 JSON objects (~2.5 ms of the
+page's ~6); a lead is written a handful of times and listed many more. A BEFORE trigger renders the row as the live
+rendering of app/leads/listing.py does (app.common.sql_json.json_rows of LeadSchema); a page reads the stored text
+and renders live only a lead without one. SQLite gets the column and no trigger (its pages are dumped in Python).
+
+Changing LeadSchema's fields means a migration replacing this function and rendering every lead again (the test
+tests/test_leads_list_render.py compares the stored rendering with LeadSchema's dump and fails until then).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0023_lead_api_json'
+down_revision = '0022_lapsed_leases'
+branch_labels = None
+depends_on = None
+
+
+def _utc(column):
+    return f"""to_char(NEW.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+# The fields of LeadSchema in its order, with its keys and formats (app.common.sql_json).
+_FIELDS = ", ".join(f'{value} AS "{key}"' for key, value in [
+    ("id", "NEW.id"), ("campaignId", "NEW.campaign_id"), ("name", "NEW.name"), ("firstName", "NEW.first_name"),
+    ("lastName", "NEW.last_name"), ("profileUrl", "NEW.profile_url"), ("title", "NEW.title"),
+    ("company", "NEW.company"), ("location", "NEW.location"), ("email", "NEW.email"), ("phone", "NEW.phone"),
+    ("headline", "NEW.headline"), ("status", "NEW.status"), ("statusReason", "NEW.status_reason"),
+    ("notes", "NEW.notes"), ("tags", "NEW.tags"), ("customFields", "NEW.custom_fields"),
+    ("invitedAt", _utc("invited_at")), ("connectedAt", _utc("connected_at")),
+    ("lastMessagedAt", _utc("last_messaged_at")), ("repliedAt", _utc("replied_at")),
+    ("createdAt", _utc("created_at")), ("updatedAt", _utc("updated_at")),
+])
+
+# Named to fire after leads_stamp_change (BEFORE triggers fire in name order): whatever another trigger sets, the
+# rendering is of the row as stored.
+RENDER_FUNCTION = f'''
+CREATE OR REPLACE FUNCTION leads_stamp_rendering() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.api_json := (SELECT row_to_json(lead)::text FROM (SELECT {_FIELDS}) AS lead);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER leads_stamp_rendering BEFORE INSERT OR UPDATE ON leads
+    FOR EACH ROW EXECUTE FUNCTION leads_stamp_rendering();
+'''
+
+# Every existing lead rendered once. Not a change a CRM sync should see again (the stamp stays), nor one to count
+# (statuses stay). Writes to leads wait meanwhile (SHARE ROW EXCLUSIVE; reads go on): ~1 min per million leads,
+# docs/operations.md.
+RENDER_EXISTING = '''
+ALTER TABLE leads DISABLE TRIGGER leads_stamp_change;
+ALTER TABLE leads DISABLE TRIGGER leads_count_update;
+UPDATE leads SET api_json = NULL;
+ALTER TABLE leads ENABLE TRIGGER leads_count_update;
+ALTER TABLE leads ENABLE TRIGGER leads_stamp_change;
+'''
+
+
+# Both ways without batch mode: on SQLite a recreated `leads` would lose its count triggers (migration 0016), and
+# SQLite adds and drops a column in place (3.35 and later).
+def upgrade():
+    op.add_column('leads', sa.Column('api_json', sa.Text(), nullable=True))
+    if op.get_context().dialect.name == 'postgresql':
+        op.execute(RENDER_FUNCTION)
+        op.execute(RENDER_EXISTING)
+
+
+def downgrade():
+    if op.get_context().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS leads_stamp_rendering ON leads')
+        op.execute('DROP FUNCTION IF EXISTS leads_stamp_rendering()')
+    op.execute('ALTER TABLE leads DROP COLUMN api_json')
