@@ -52,6 +52,23 @@ def test_documented_bulk_add_and_list(client, auth):
     assert len(client.get("/api/v1/leads", headers=auth).get_json()["leads"]) == 1
 
 
+def test_every_value_sent_is_stored_as_sent(client, auth):
+    """On PostgreSQL a batch reaches the database as one JSON document: text that looks like JSON escapes, quotes,
+    backslashes, non-ASCII and emoji, newlines, the longest values allowed, and nested-looking custom fields come
+    back exactly as sent, in the answer and in the list."""
+    sent = {"name": ('Zoë "Z" \\u0041 \\" 😀 ' + "n" * 200)[:200], "firstName": "F" * 100, "lastName": "\\",
+            "title": "t" * 300, "company": "{\"not\": \"json\"}", "location": "São Paulo, BR",
+            "email": "zoe@example.com", "phone": "+44 20 7946 0958", "headline": "ünïcødé",
+            "notes": "line\nbreak\ttab " + "x" * 4980,
+            "tags": ["a\"b", "\\", "ü", "😀"], "customFields": {"key \"q\"": "v\\n", "[1, 2]": "{}", "emoji": "😀"}}
+    campaign_id = new_campaign(client, auth)
+    answer = add(client, auth, campaign_id, [{**sent, "profileUrl": "https://www.linkedin.com/in/zoe/"}])
+    assert answer.status_code == 201, answer.get_json()
+    listed = client.get(f"/api/v1/leads?campaignId={campaign_id}", headers=auth).get_json()["leads"]
+    for lead in (answer.get_json()["leads"][0], listed[0]):
+        assert {key: lead[key] for key in sent} == sent
+
+
 def test_differently_written_urls_of_one_profile_are_one_lead(client, auth):
     campaign_id = new_campaign(client, auth)
     spellings = ["https://www.linkedin.com/in/Ada-L/", "http://linkedin.com/in/ada-l",

@@ -8,12 +8,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common.profile_url import normalize_profile_url
 from app.errors import ApiError
 from app.errors import validation_message as _message
 from app.extensions import db
+from app.leads.bulk_insert import insert_ignoring_duplicates
 from app.leads.schemas import LeadInputSchema
 from app.models import Campaign, Lead
 from app.models.types import new_id, utcnow
@@ -66,16 +66,6 @@ def _row(team_id, campaign_id, data: dict, now) -> dict:
     }
 
 
-def _insert_ignoring_duplicates(rows: list[dict]) -> list[Lead]:
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Lead)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "profile_url"])
-        .returning(Lead)
-    )
-    return list(db.session.scalars(statement, rows).all())
-
-
 def add_leads(team_id: uuid.UUID, campaign_id, leads: list[dict], field_prefix: str = "leads") -> AddedLeads:
     """Validate every lead (400 naming index and field, nothing written), then insert the new ones.
 
@@ -96,7 +86,7 @@ def insert_valid_leads(team_id, campaign: Campaign, valid: list[dict]) -> AddedL
     listed = listed_urls(team_id, unique)
     refused = [{"profileUrl": url, "reason": LISTED_REASON} for url in unique if url in listed]
     rows = [_row(team_id, campaign.id, unique[url], now) for url in sorted(unique) if url not in listed]
-    created = _insert_ignoring_duplicates(rows) if rows else []
+    created = insert_ignoring_duplicates(rows) if rows else []
     order = {url: position for position, url in enumerate(unique)}
     created.sort(key=lambda lead: order[lead.profile_url])
     refused_items = sum(1 for data in valid if data["profileUrl"] in listed)
