@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
-from app.leads.schemas import LeadSchema
+from app.leads.schemas import BulkLeadsResultSchema, LeadSchema
 from app.models import Lead
 from tests.conftest import bearer, make_user
 from tests.test_leads import add, get_within_budget, new_campaign
@@ -149,3 +149,22 @@ def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs_or_rec
     assert _stored(campaign_id) == _dumped(campaign_id)
     assert dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all()) == stamps
     assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).get_json() == counts
+
+
+def test_the_bulk_add_answer_is_what_its_schema_dumps(client, auth):
+    """POST /leads answers BulkLeadsResultSchema's dump of the leads written, in its field order, however it is
+    rendered (on PostgreSQL its leads are the texts the database stored as it wrote them)."""
+    campaign_id = new_campaign(client, auth)
+    assert add(client, auth, campaign_id, [AWKWARD[1]]).status_code == 201
+    sent = AWKWARD + [{"name": "Extra Fields", "profileUrl": "linkedin.com/in/extra", "job_title": "CTO",
+                       "favourite": "tea"}]
+    answer = add(client, auth, campaign_id, sent)
+    assert answer.status_code == 201 and answer.mimetype == "application/json"
+    body = answer.get_json()
+    assert (body["created"], body["duplicates"], body["refused"]) == (2, 1, 0)
+    assert body["extraFields"] == {"job_title": "title", "favourite": "customFields.favourite"}
+    stored = {lead.profile_url: lead for lead in db.session.scalars(sa.select(Lead))}
+    expected = BulkLeadsResultSchema().dump({**body, "leads": [stored[lead["profileUrl"]] for lead in body["leads"]]})
+    assert body == expected
+    assert list(body) == list(BulkLeadsResultSchema().fields)
+    assert [list(lead) for lead in body["leads"]] == [list(LeadSchema().fields)] * 2

@@ -1,5 +1,6 @@
 """Accept both spellings of documented request fields (`search_url` and `searchUrl`); answer in camelCase."""
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -8,6 +9,7 @@ from marshmallow import ValidationError, pre_load
 from app.common.schemas import StrictSchema
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every key of every lead of a batch; bounded: keys come from clients
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -1,5 +1,6 @@
 """marshmallow fields shared by every schema."""
 
+import re
 from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields
@@ -27,11 +28,16 @@ def utc_iso(value: datetime | None) -> str | None:
     return UtcDateTime()._serialize(value, None, None)
 
 
+# Below U+0020, except tab and newline: one C-level scan (a Python loop over every character of a 500-lead batch
+# cost ~10 ms).
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
 class TrimmedString(fields.String):
     """A string with surrounding whitespace removed and control characters refused."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
+        if _CONTROL_CHARACTER.search(text):
             raise ValidationError("must not contain control characters")
         return text

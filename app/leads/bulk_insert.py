@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import JSON, String, Text, bindparam, cast, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import undefer
 
 from app.extensions import db
 from app.models import Lead
@@ -18,7 +19,8 @@ _UNIQUE = ["campaign_id", "profile_url"]
 
 def insert_ignoring_duplicates(rows: list[dict]) -> list[Lead]:
     """Insert `rows` (dicts of column -> value, all with the same keys) in their order (callers sort them, so that
-    overlapping concurrent batches lock in the same order); the leads written, as loaded objects."""
+    overlapping concurrent batches lock in the same order); the leads written, as loaded objects, on PostgreSQL with
+    the API rendering its trigger stored (`api_json`, for the answer)."""
     if db.engine.dialect.name != "postgresql":
         statement = sqlite.insert(Lead).on_conflict_do_nothing(index_elements=_UNIQUE).returning(Lead)
         return list(db.session.scalars(statement, rows).all())
@@ -38,4 +40,5 @@ def _from_json_document(rows: list[dict]):
     return (postgresql.insert(Lead)
             .from_select([table.c[name] for name in names], select(*[source.c[name] for name in names]))
             .on_conflict_do_nothing(index_elements=_UNIQUE)
-            .returning(Lead))
+            .returning(Lead)
+            .options(undefer(Lead.api_json)))

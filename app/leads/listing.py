@@ -10,15 +10,14 @@ forward, so a sync never loops; a lead changed again appears again (at least onc
 
 import base64
 import binascii
-import json
 import uuid
 
-from flask import Response
 from sqlalchemy import Integer, and_, bindparam, func, or_, text, true
 
 from app.common.sql_json import json_rows
 from app.errors import ApiError
 from app.extensions import db
+from app.leads.answers import RenderedLeads
 from app.leads.schemas import LeadSchema
 from app.leads.service import leads_of_campaign_query
 from app.models import Lead
@@ -51,10 +50,6 @@ def _settled(statement):
     if db.engine.dialect.name == "postgresql":
         return statement.where(Lead.change_seq < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
     return statement  # SQLite serialises writers: every visible stamp is below any future one.
-
-
-class RenderedLeads(list):
-    """A page's leads already rendered by PostgreSQL as LeadSchema's JSON objects (texts), in the page's order."""
 
 
 _LEAD_JSON = []  # built once, on first use (the schema module imports the models)
@@ -131,17 +126,6 @@ def _page(query: dict, values: dict, syncing: bool):
         return (RenderedLeads(row[0] for row in rows) if rendered else rows), last
 
 
-def as_response(page: dict):
-    """The answer of GET /leads: PostgreSQL's rendering joined as is, else the page for LeadListSchema."""
-    leads = page["leads"]
-    if not leads or not isinstance(leads, RenderedLeads):
-        return page
-    body = '{"leads":[' + ",".join(leads) + "]"
-    if "nextCursor" in page:
-        body += ',"nextCursor":' + json.dumps(page["nextCursor"])
-    return Response(body + "}", mimetype="application/json")
-
-
 def list_leads(team_id, query: dict) -> dict:
     values = {"scope_team": team_id, "campaign_id": query.get("campaignId"), "status": query.get("status"),
               "limit": query["limit"], "offset": query.get("offset", 0), "updated_since": query.get("updatedSince")}
@@ -155,4 +139,4 @@ def list_leads(team_id, query: dict) -> dict:
     return {"leads": leads, "nextCursor": next_cursor}
 
 
-__all__ = ["list_leads", "as_response", "encode_cursor", "decode_cursor"]
+__all__ = ["list_leads", "encode_cursor", "decode_cursor"]

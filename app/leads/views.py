@@ -9,7 +9,7 @@ from app import clock
 from app.content_type import accepts_multipart
 from app.engine import lead_changes
 from app.extensions import db
-from app.leads import csv_io, listing, service
+from app.leads import answers, csv_io, listing, service
 from app.leads.schemas import (
     BulkLeadsResultSchema,
     BulkLeadsSchema,
@@ -35,7 +35,7 @@ class ImportFileSchema(Schema):
 @blueprint.response(200, LeadListSchema)
 def list_leads(query):
     """List leads (newest first), or sync: with `updatedSince`/`cursor`, in change order with `nextCursor`."""
-    return listing.as_response(listing.list_leads(g.team_id, query))
+    return answers.listed(listing.list_leads(g.team_id, query))
 
 
 @blueprint.post("")
@@ -48,7 +48,7 @@ def add_leads(data):
     """Bulk-add up to 1000 leads to a campaign; duplicates (same campaign and profile) are ignored."""
     result = service.bulk_add_leads(g.team_id, data["campaignId"], data["leads"])
     db.session.commit()
-    return result
+    return answers.added(result)
 
 
 @blueprint.post("/import")
