@@ -11,6 +11,7 @@ from sqlalchemy import Select, bindparam, select
 from app.common.dollar_sql import DollarStatement, utc_namedtuple_row
 from app.errors import not_found
 from app.extensions import db
+from app.models.base import row_columns
 
 
 def team_select(model, team_id: uuid.UUID, *columns) -> Select:
@@ -59,7 +60,7 @@ def _plain_by_id(model):
     key = (model, db.engine.dialect.name)
     if key not in _PLAIN_BY_ID:
         table = model.__table__
-        statement = select(*table.c).where(
+        statement = select(*row_columns(table)).where(
             table.c.team_id == bindparam("scope_team", type_=table.c.team_id.type),
             table.c.id == bindparam("row_id", type_=table.c.id.type))
         postgresql = key[1] == "postgresql"

@@ -121,25 +121,31 @@ def test_each_lead_keeps_the_rendering_the_schema_dumps_through_every_kind_of_wr
 
 
 def test_a_lead_without_a_stored_rendering_is_rendered_when_listed(pg_app):
-    """A lead whose rendering is missing (the trigger was off for a raw load, say) is still listed as the schema
-    dumps it, beside leads that have theirs."""
+    """A lead whose rendering is missing (written before migration 0023 rendered it, or by a load with the trigger
+    off) is rendered by the page's statement as the schema dumps it, key for key, beside a lead that has its own:
+    quotes, backslashes, non-ASCII, a newline, microseconds truncated to milliseconds, a null beside a timestamp."""
     client, auth = pg_app.test_client(), bearer(make_user()[1])
     campaign_id = _awkward_leads(client, auth)
+    lead = db.session.scalar(sa.select(Lead).where(Lead.campaign_id == campaign_id, Lead.title == "CTO"))
+    lead.invited_at = datetime(2026, 3, 2, 9, 59, 59, 999999, tzinfo=UTC)
+    lead.replied_at = datetime(2026, 3, 2, 10, 0, 0, 1500, tzinfo=UTC)
+    db.session.commit()
     with db.engine.begin() as connection:
         connection.execute(sa.text("ALTER TABLE leads DISABLE TRIGGER leads_stamp_rendering"))
-        connection.execute(sa.text("UPDATE leads SET api_json = NULL WHERE first_name = 'Only'"))
+        connection.execute(sa.text("UPDATE leads SET api_json = NULL WHERE title = 'CTO'"))
         connection.execute(sa.text("ALTER TABLE leads ENABLE TRIGGER leads_stamp_rendering"))
     assert sorted(value is None for value in _stored(campaign_id).values()) == [False, True]
-    assert _listed(client, auth, campaign_id) == _dumped(campaign_id)
+    answer = client.get(f"/api/v1/leads?campaignId={campaign_id}", headers=auth)
+    assert {item["id"]: item for item in answer.get_json()["leads"]} == _dumped(campaign_id)
+    assert [list(item) for item in answer.get_json()["leads"]] == [list(LeadSchema().fields)] * 2
 
 
-def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs_or_recounting(pg_app):
-    """Migration 0023 renders the leads that exist; a CRM sync must not see them all as changed (their change
-    stamps stay) and the campaign's counts stay as they were."""
+def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs(pg_app):
+    """Migration 0023 renders the leads that exist; a CRM sync must not see them all as changed: their change
+    stamps stay."""
     client, auth = pg_app.test_client(), bearer(make_user()[1])
     campaign_id = _awkward_leads(client, auth)
     stamps = dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all())
-    counts = client.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).get_json()
     db.session.commit()
     db.session.close()
     try:
@@ -148,7 +154,6 @@ def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs_or_rec
         upgrade()
     assert _stored(campaign_id) == _dumped(campaign_id)
     assert dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all()) == stamps
-    assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).get_json() == counts
 
 
 def test_the_bulk_add_answer_is_what_its_schema_dumps(client, auth):
