@@ -69,6 +69,17 @@ def test_every_value_sent_is_stored_as_sent(client, auth):
         assert {key: lead[key] for key in sent} == sent
 
 
+def test_a_name_made_of_the_longest_first_and_last_names_fits(client, auth):
+    """Without `name`, the lead's name is its first and last names: at their longest (100 each) that is one
+    character more than a name holds; the lead is added with the name cut to 200 (it was a 500 on PostgreSQL)."""
+    campaign_id = new_campaign(client, auth)
+    answer = add(client, auth, campaign_id, [{"firstName": "F" * 100, "lastName": "L" * 100,
+                                              "profileUrl": "https://www.linkedin.com/in/long-names/"}])
+    assert answer.status_code == 201, answer.get_json()
+    lead = answer.get_json()["leads"][0]
+    assert (lead["name"], lead["firstName"], lead["lastName"]) == ("F" * 100 + " " + "L" * 99, "F" * 100, "L" * 100)
+
+
 def test_differently_written_urls_of_one_profile_are_one_lead(client, auth):
     campaign_id = new_campaign(client, auth)
     spellings = ["https://www.linkedin.com/in/Ada-L/", "http://linkedin.com/in/ada-l",

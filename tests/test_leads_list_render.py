@@ -156,6 +156,33 @@ def test_upgrading_renders_existing_leads_without_replaying_them_to_syncs(pg_app
     assert dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all()) == stamps
 
 
+def test_an_upgrade_cut_short_runs_again_and_renders_every_lead_batch_by_batch(pg_app):
+    """Migration 0023 commits its column before rendering the leads in batches of 5,000: a run that fails on the way
+    (a timeout, a lost connection) leaves the revision at 0022 with the column in place, and the next run finishes
+    it, over more than one batch, without replaying the leads to syncs."""
+    client, auth = pg_app.test_client(), bearer(make_user()[1])
+    campaign_id = _awkward_leads(client, auth)
+    team_id = db.session.scalar(sa.select(Lead.team_id).where(Lead.campaign_id == campaign_id))
+    db.session.commit()
+    db.session.close()
+    try:
+        downgrade(revision="0022_lapsed_leases")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO leads (id, team_id, campaign_id, name, profile_url, status, tags, custom_fields, "
+                "messages_sent, created_at, updated_at) SELECT gen_random_uuid(), :team, :campaign, 'Bulk ' || i, "
+                "'https://www.linkedin.com/in/bulk-' || i || '/', 'new', '[]', '{}', 0, now(), now() "
+                "FROM generate_series(1, 5001) AS i"), {"team": team_id, "campaign": campaign_id})
+            connection.execute(sa.text("ALTER TABLE leads ADD COLUMN api_json TEXT"))  # what the failed run left
+        stamps = dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all())
+        db.session.close()
+    finally:
+        upgrade()
+    stored = _stored(campaign_id)
+    assert len(stored) == 5003 and stored == _dumped(campaign_id)
+    assert dict(db.session.execute(sa.select(Lead.id, Lead.change_seq)).all()) == stamps
+
+
 def test_the_bulk_add_answer_is_what_its_schema_dumps(client, auth):
     """POST /leads answers BulkLeadsResultSchema's dump of the leads written, in its field order, however it is
     rendered (on PostgreSQL its leads are the texts the database stored as it wrote them)."""

@@ -9,10 +9,19 @@ from marshmallow import ValidationError, pre_load
 from app.common.schemas import StrictSchema
 
 
-@functools.lru_cache(maxsize=4096)  # asked for every key of every lead of a batch; bounded: keys come from clients
 def camel(name: str) -> str:
+    # Asked for every key of every lead of a batch. Keys come from clients: only short ones are remembered, and only
+    # so many (a 4 MB key would otherwise stay in memory after its request was refused).
+    return _remembered_camel(name) if len(name) <= _REMEMBERED_LENGTH else _camel(name)
+
+
+def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_REMEMBERED_LENGTH = 64
+_remembered_camel = functools.lru_cache(maxsize=4096)(_camel)
 
 
 def snake(name: str) -> str:

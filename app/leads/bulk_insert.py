@@ -6,6 +6,8 @@ of CPU for a batch of 500, more than PostgreSQL spends inserting it). Elsewhere:
 """
 
 import json
+import uuid
+from datetime import datetime
 
 from sqlalchemy import JSON, String, Text, bindparam, cast, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +29,16 @@ def insert_ignoring_duplicates(rows: list[dict]) -> list[Lead]:
     return list(db.session.scalars(_from_json_document(rows)).all())
 
 
+def _json_value(value):
+    """UUIDs and timestamps as text PostgreSQL reads back exactly; a timestamp without its offset would be read in
+    the session's time zone, so it is refused, as the column type refuses it."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.isoformat()
+    raise TypeError(f"{value!r} has no place in a lead's row")
+
+
 def _from_json_document(rows: list[dict]):
     table = Lead.__table__
     names = list(rows[0])
@@ -34,7 +46,7 @@ def _from_json_document(rows: list[dict]):
     # VALUES, instead of being cut by a cast.
     record = [column(name, Text() if isinstance(table.c[name].type, String) else table.c[name].type)
               for name in names]
-    document = json.dumps(rows, default=str, ensure_ascii=False)  # str: UUIDs, and timestamps PostgreSQL reads back
+    document = json.dumps(rows, default=_json_value, ensure_ascii=False)
     source = func.json_to_recordset(cast(bindparam("leads", document, type_=Text), JSON)).table_valued(*record)
     source = source.render_derived(with_types=True)
     return (postgresql.insert(Lead)

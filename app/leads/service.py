@@ -23,6 +23,7 @@ from app.suppression import LISTED_REASON, listed_urls
 from app.templating import split_name
 
 MAX_BULK_LEADS = 1000
+_NAME_LENGTH = Lead.__table__.c.name.type.length
 
 
 @dataclass
@@ -52,7 +53,8 @@ def validated_leads(items: list, field_prefix: str = "leads") -> list[dict]:
 
 def _row(team_id, campaign_id, data: dict, now) -> dict:
     first, last = data.get("firstName"), data.get("lastName")
-    name = data.get("name") or " ".join(part for part in (first, last) if part)
+    # Two names of the longest length each make a name one character longer than the column holds.
+    name = data.get("name") or " ".join(part for part in (first, last) if part)[:_NAME_LENGTH]
     if not first and not last:
         first, last = split_name(name)
         first, last = (first or "")[:100] or None, (last or "")[:100] or None

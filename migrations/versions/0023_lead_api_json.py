@@ -46,15 +46,17 @@ BEGIN
     NEW.api_json := (SELECT row_to_json(lead)::text FROM (SELECT {_FIELDS}) AS lead);
     RETURN NEW;
 END $$;
+DROP TRIGGER IF EXISTS leads_stamp_rendering ON leads;
 CREATE TRIGGER leads_stamp_rendering BEFORE INSERT OR UPDATE ON leads
     FOR EACH ROW EXECUTE FUNCTION leads_stamp_rendering();
 '''
 
 # Every existing lead rendered once, 5,000 at a time, each batch committed: adding the column (an ACCESS EXCLUSIVE
 # lock, every read of leads waits for it) is committed first, and a batch holds only SHARE ROW EXCLUSIVE, so reads go
-# on and a write waits for one batch at most. A rendering is not a change a CRM sync should see again (the stamp
-# stays: its trigger is off for the batch, which no other write can interleave with), nor one to count (statuses
-# stay). Until its batch, a lead is rendered by the page's statement.
+# on and a write waits for one batch (or for 10 s at most, behind a long writer: then the migration fails). A
+# rendering is not a change a CRM sync should see again (the stamp stays: its trigger is off for the batch, which no
+# other write can interleave with), nor one to count (statuses stay). Until its batch, a lead is rendered by the
+# page's statement. The batches already committed when a run fails are not done again by the next run.
 RENDER_EXISTING = '''
 DO $$
 DECLARE
@@ -62,8 +64,9 @@ DECLARE
     last_id uuid := '00000000-0000-0000-0000-000000000000';
 BEGIN
     LOOP
+        PERFORM set_config('lock_timeout', '10s', true);
         SELECT array_agg(id ORDER BY id) INTO batch
-            FROM (SELECT id FROM leads WHERE id > last_id ORDER BY id LIMIT 5000) AS next;
+            FROM (SELECT id FROM leads WHERE id > last_id AND api_json IS NULL ORDER BY id LIMIT 5000) AS next;
         EXIT WHEN batch IS NULL;
         ALTER TABLE leads DISABLE TRIGGER leads_stamp_change;
         ALTER TABLE leads DISABLE TRIGGER leads_count_update;
@@ -79,16 +82,18 @@ END $$;
 
 # Both ways without batch mode: on SQLite a recreated `leads` would lose its count triggers (migration 0016), and
 # SQLite adds and drops a column in place (3.35 and later).
+# On PostgreSQL every step can run again: the column, function and trigger are committed before the backfill, which
+# may fail after them (a lock or statement timeout, a lost connection) with the revision still at 0022.
 def upgrade():
-    postgresql = op.get_context().dialect.name == 'postgresql'
-    if postgresql:
-        # Behind a long reader, ADD COLUMN's lock would queue every query on leads: fail instead (run it again).
-        op.execute("SET LOCAL lock_timeout = '10s'")
-    op.add_column('leads', sa.Column('api_json', sa.Text(), nullable=True))
-    if postgresql:
-        op.execute(RENDER_FUNCTION)
-        with op.get_context().autocommit_block():  # the DO block commits each batch itself
-            op.execute(RENDER_EXISTING)
+    if op.get_context().dialect.name != 'postgresql':
+        op.add_column('leads', sa.Column('api_json', sa.Text(), nullable=True))
+        return
+    # Behind a long reader, ADD COLUMN's lock would queue every query on leads: fail instead (run it again).
+    op.execute("SET LOCAL lock_timeout = '10s'")
+    op.execute('ALTER TABLE leads ADD COLUMN IF NOT EXISTS api_json TEXT')
+    op.execute(RENDER_FUNCTION)
+    with op.get_context().autocommit_block():  # the DO block commits each batch itself
+        op.execute(RENDER_EXISTING)
 
 
 def downgrade():
