@@ -7,7 +7,8 @@ A 500-lead page of GET /leads spent most of its time in PostgreSQL building 500 
 page's ~6); a lead is written a handful of times and listed many more. A BEFORE trigger renders the row as the live
 rendering of app/leads/listing.py does (app.common.sql_json.json_rows of LeadSchema); a page reads the stored text
 and renders live only a lead without one. SQLite gets the column and no trigger (its pages are dumped in Python).
-Existing leads are rendered in committed batches (RENDER_EXISTING): 139 s for 1M leads on a 2-CPU machine.
+Existing leads are rendered in committed batches (RENDER_EXISTING): 105 s for 1M leads on a 2-CPU machine, with a
+reader and a writer running (docs/operations.md).
 
 Changing LeadSchema's fields means a migration replacing this function and rendering every lead again (the test
 tests/test_leads_list_render.py compares the stored rendering with LeadSchema's dump and fails until then).
